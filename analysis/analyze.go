@@ -1,0 +1,212 @@
+// Package analysis turns a v1.Image into layerscope's analysis: every
+// layer's entries with their states, the merged file system after any layer
+// (in a tree.FS), and the waste metrics.
+package analysis
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/maphash"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/tree"
+)
+
+// Progress is reported while layers are read.
+type Progress struct {
+	LayersDone, Layers int
+	BytesDone          int64 // stored (compressed) bytes read so far
+	BytesTotal         int64 // stored bytes of all layers, 0 if unknown
+}
+
+type options struct {
+	workers    int
+	baseLayers int
+	progress   func(Progress)
+}
+
+// Option tunes Analyze.
+type Option func(*options)
+
+// WithWorkers sets how many layers are read at once (default: the CPUs).
+func WithWorkers(n int) Option { return func(o *options) { o.workers = max(n, 1) } }
+
+// WithBaseLayers says how many bottom layers are the base image, for
+// userSizeBytes (default 1).
+func WithBaseLayers(n int) Option { return func(o *options) { o.baseLayers = max(n, 0) } }
+
+// WithProgress receives progress reports from any goroutine.
+func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
+
+// Layer is what the analysis knows about one layer.
+type Layer struct {
+	Index               int
+	Digest              v1.Hash // of the stored blob
+	DiffID              v1.Hash // from the config
+	Compression         compression.Kind
+	Command             string
+	History             []Step
+	SizeBytes           int64 // bytes of its entries
+	CompressedSizeBytes int64 // of the stored blob
+	Added               int
+	Modified            int
+	Removed             int
+	WastedBytes         int64 // bytes of its entries that end up shadowed
+}
+
+// Result is a complete analysis.
+type Result struct {
+	FS       *tree.FS
+	Config   *v1.ConfigFile
+	Layers   []Layer
+	Metrics  Metrics
+	Wasted   []WastedFile
+	Warnings []string
+}
+
+// Analyze reads every layer of img once and builds the result. Layers are
+// read by a bounded pool of workers and merged strictly in order.
+func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error) {
+	o := options{workers: runtime.GOMAXPROCS(0), baseLayers: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	rawCfg, err := img.RawConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("image config: %w", err)
+	}
+	// The raw config, not ConfigFile(): some sources rebuild the latter.
+	cfg, err := v1.ParseConfigFile(bytes.NewReader(rawCfg))
+	if err != nil {
+		return nil, fmt.Errorf("invalid image config: %w", err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{FS: tree.NewFS(), Config: cfg, Layers: make([]Layer, len(layers))}
+	if n := len(cfg.RootFS.DiffIDs); n != len(layers) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the config lists %d diff IDs for %d layers", n, len(layers)))
+	}
+	steps, commands, warning := mapHistory(cfg.History, len(layers))
+	if warning != "" {
+		res.Warnings = append(res.Warnings, warning)
+	}
+	for i := range layers {
+		res.Layers[i] = Layer{Index: i, Command: commands[i], History: steps[i]}
+		if i < len(cfg.RootFS.DiffIDs) {
+			res.Layers[i].DiffID = cfg.RootFS.DiffIDs[i]
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results, window := readAll(ctx, layers, o)
+	m := merger{fs: res.FS}
+	for i := range layers {
+		r := <-results[i]
+		<-window
+		if r.err != nil {
+			cancel()
+			return nil, fmt.Errorf("layer %d%s: %w", i, describe(layers[i]), r.err)
+		}
+		d := r.data
+		l := &res.Layers[i]
+		l.Digest, l.CompressedSizeBytes, l.Compression = d.digest, d.storedSize, d.compression
+		if l.DiffID.Hex != "" && l.DiffID != d.diffID {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("layer %d: content digest %s does not match the config's diff_id %s", i, d.diffID, l.DiffID))
+		}
+		for _, w := range d.warnings {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("layer %d: %s", i, w))
+		}
+		m.addLayer(d)
+	}
+	res.Warnings = append(res.Warnings, m.warnings...)
+	res.measure(o.baseLayers)
+	return res, nil
+}
+
+func describe(l v1.Layer) string {
+	if p, ok := l.(interface{ Path() string }); ok {
+		return " (" + p.Path() + ")"
+	}
+	if kd, ok := l.(knownDigester); ok {
+		if h, ok := kd.KnownDigest(); ok {
+			return " (" + h.String() + ")"
+		}
+	}
+	return ""
+}
+
+type readResult struct {
+	data *layerData
+	err  error
+}
+
+// readAll starts reading the layers with a bounded pool; result i arrives
+// on channel i.
+func readAll(ctx context.Context, layers []v1.Layer, o options) ([]chan readResult, chan struct{}) {
+	results := make([]chan readResult, len(layers))
+	for i := range results {
+		results[i] = make(chan readResult, 1)
+	}
+	seed := maphash.MakeSeed()
+	var total int64
+	for _, l := range layers {
+		if s, err := l.Size(); err == nil && total >= 0 {
+			total += s
+		} else {
+			total = -1
+		}
+	}
+	var done atomic.Int64
+	var layersDone atomic.Int32
+	var mu sync.Mutex
+	report := func() {
+		if o.progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		o.progress(Progress{LayersDone: int(layersDone.Load()), Layers: len(layers), BytesDone: done.Load(), BytesTotal: max(total, 0)})
+	}
+	var onBytes func(int64)
+	if o.progress != nil {
+		onBytes = func(n int64) { done.Add(n); report() }
+	}
+	// window bounds how many parsed layers wait for the in-order merge;
+	// a worker takes a token before it takes the next layer, so the
+	// lowest unmerged layer is always started first.
+	window := make(chan struct{}, 2*o.workers)
+	next := make(chan int, len(layers))
+	for i := range layers {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < min(o.workers, len(layers)); w++ {
+		go func() {
+			for {
+				window <- struct{}{}
+				i, ok := <-next
+				if !ok {
+					return
+				}
+				if ctx.Err() != nil {
+					results[i] <- readResult{err: ctx.Err()}
+					continue
+				}
+				d, err := readLayer(ctx, layers[i], seed, onBytes)
+				layersDone.Add(1)
+				report()
+				results[i] <- readResult{d, err}
+			}
+		}()
+	}
+	return results, window
+}

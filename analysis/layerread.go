@@ -1,0 +1,222 @@
+package analysis
+
+import (
+	"archive/tar"
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/maphash"
+	"io"
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/tree"
+)
+
+// OCI whiteout markers.
+const (
+	whiteoutPrefix = ".wh."
+	opaqueMarker   = ".wh..wh..opq"
+)
+
+// rawEntry is one tar header of a layer, parsed but not yet placed in the
+// tree (layers are parsed in parallel, placed in order).
+type rawEntry struct {
+	path    string // clean and relative: "etc/passwd", "" for the root
+	link    string // symlink text, or the clean relative hardlink target
+	size    int64
+	hash    uint64
+	modTime int64
+	mode    uint32
+	uid     uint32
+	gid     uint32
+	typ     tree.Type
+}
+
+// layerData is what one pass over a layer yields.
+type layerData struct {
+	entries     []rawEntry
+	digest      v1.Hash // of the stored blob
+	storedSize  int64
+	diffID      v1.Hash // of the uncompressed tar
+	size        int64   // uncompressed
+	compression compression.Kind
+	warnings    []string
+}
+
+// knownDigester is implemented by layers whose format states the blob's
+// digest (OCI descriptors): the read verifies it.
+type knownDigester interface {
+	KnownDigest() (v1.Hash, bool)
+}
+
+// hashingReader hashes and counts what passes through it.
+type hashingReader struct {
+	r        io.Reader
+	h        hash.Hash
+	n        int64
+	progress func(int64)
+}
+
+func (h *hashingReader) Read(b []byte) (int, error) {
+	n, err := h.r.Read(b)
+	if n > 0 {
+		h.h.Write(b[:n])
+		h.n += int64(n)
+		if h.progress != nil {
+			h.progress(int64(n))
+		}
+	}
+	return n, err
+}
+
+func hashOf(h hash.Hash) v1.Hash {
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
+}
+
+// ctxReader stops a read promptly when the context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}
+
+// readLayer streams one layer once: it hashes the stored blob and the
+// uncompressed tar, and parses every header, hashing file contents for
+// change detection. Nothing of the contents is kept.
+func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func(int64)) (*layerData, error) {
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	stored := &hashingReader{r: ctxReader{ctx, rc}, h: sha256.New(), progress: progress}
+	br := bufio.NewReaderSize(stored, 1<<20)
+	zr, kind, err := compression.Reader(br)
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	plain := &hashingReader{r: zr, h: sha256.New()}
+	d := &layerData{compression: kind}
+	if err := parseTar(plain, d, seed); err != nil {
+		return nil, err
+	}
+	// Hash what follows the tar's end marker too, as the digests cover it.
+	if _, err := io.Copy(io.Discard, plain); err != nil {
+		return nil, decompressError(kind, err)
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, err
+	}
+	d.digest, d.storedSize = hashOf(stored.h), stored.n
+	d.diffID, d.size = hashOf(plain.h), plain.n
+	if kd, ok := l.(knownDigester); ok {
+		if want, ok := kd.KnownDigest(); ok && want != d.digest {
+			return nil, fmt.Errorf("blob does not match its digest %s (it hashes to %s)", want, d.digest)
+		}
+	}
+	return d, nil
+}
+
+func decompressError(kind compression.Kind, err error) error {
+	if kind == compression.None || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("corrupt %s stream: %w", kind, err)
+}
+
+func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
+	tr := tar.NewReader(r)
+	buf := make([]byte, 256<<10)
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("invalid layer tar: %w", err)
+		}
+		e, ok, warn := convert(hdr)
+		if warn != "" {
+			d.warnings = append(d.warnings, warn)
+		}
+		if !ok {
+			continue
+		}
+		if e.typ == tree.TypeFile {
+			h.Reset()
+			n, err := io.CopyBuffer(&h, tr, buf)
+			if err != nil {
+				return fmt.Errorf("invalid layer tar at %s: %w", hdr.Name, err)
+			}
+			e.size, e.hash = n, h.Sum64()
+		}
+		d.entries = append(d.entries, e)
+	}
+}
+
+// cleanPath makes a tar name relative to the image root: "./a//b/" and
+// "/a/../a/b" are "a/b"; ".." never climbs above the root.
+func cleanPath(name string) string {
+	return strings.TrimPrefix(path.Clean("/"+name), "/")
+}
+
+// convert turns a tar header into a raw entry; ok is false for headers that
+// are not part of the file system (PAX globals, AUFS metadata).
+func convert(hdr *tar.Header) (e rawEntry, ok bool, warn string) {
+	p := cleanPath(hdr.Name)
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	e = rawEntry{path: p, modTime: hdr.ModTime.Unix(), mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.Uid), gid: uint32(hdr.Gid)}
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		switch {
+		case base == opaqueMarker:
+			e.path, e.typ = dir, tree.TypeOpaque
+		case strings.HasPrefix(base, opaqueMarker[:len(whiteoutPrefix)*2]):
+			return e, false, "" // AUFS metadata such as .wh..wh.plnk
+		case base == whiteoutPrefix:
+			return e, false, fmt.Sprintf("ignored an empty whiteout name %q", hdr.Name)
+		default:
+			e.path, e.typ = path.Join(dir, base[len(whiteoutPrefix):]), tree.TypeWhiteout
+		}
+		e.mode, e.uid, e.gid = 0, 0, 0
+		return e, true, ""
+	}
+	switch hdr.Typeflag {
+	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
+		e.typ = tree.TypeFile
+	case tar.TypeDir:
+		e.typ = tree.TypeDir
+	case tar.TypeSymlink:
+		e.typ, e.link = tree.TypeSymlink, hdr.Linkname
+	case tar.TypeLink:
+		e.typ, e.link = tree.TypeHardlink, cleanPath(hdr.Linkname)
+	case tar.TypeChar:
+		e.typ = tree.TypeChar
+	case tar.TypeBlock:
+		e.typ = tree.TypeBlock
+	case tar.TypeFifo:
+		e.typ = tree.TypeFifo
+	case tar.TypeXGlobalHeader:
+		return e, false, ""
+	default:
+		return e, false, fmt.Sprintf("ignored %q of unknown tar type %q", hdr.Name, hdr.Typeflag)
+	}
+	return e, true, ""
+}

@@ -1,0 +1,169 @@
+// Package tree holds the file tree of a container image: every path that any
+// layer mentions, each layer's entries at those paths, and the queries that
+// answer "what is at this path after layer k" without keeping one copy of the
+// tree per layer.
+//
+// Paths are stored as nodes (parent, interned name, first child, next
+// sibling) in one slice, so a tree of a million paths costs a few dozen bytes
+// per path and no map or string per leaf.
+package tree
+
+import (
+	"strings"
+)
+
+// NodeID identifies a path. Root is the image's root directory.
+type NodeID uint32
+
+// Root is the NodeID of "/".
+const Root NodeID = 0
+
+// noNode marks the end of a sibling list or a missing link.
+const noNode = ^NodeID(0)
+
+type node struct {
+	parent      NodeID
+	name        NameID
+	firstChild  NodeID
+	nextSibling NodeID
+}
+
+// Tree is the set of all paths seen in an image. It only grows.
+type Tree struct {
+	names    *Names
+	nodes    []node
+	children map[uint64]NodeID // (parent, name) -> child
+}
+
+// NewTree returns a tree holding only the root.
+func NewTree() *Tree {
+	return &Tree{
+		names:    NewNames(),
+		nodes:    []node{{parent: noNode, firstChild: noNode, nextSibling: noNode}},
+		children: make(map[uint64]NodeID),
+	}
+}
+
+func childKey(parent NodeID, name NameID) uint64 { return uint64(parent)<<32 | uint64(name) }
+
+// Len is the number of nodes, root included.
+func (t *Tree) Len() int { return len(t.nodes) }
+
+// Names is the interner of the tree's path components.
+func (t *Tree) Names() *Names { return t.names }
+
+// Child returns the child of parent called name, adding it when missing.
+func (t *Tree) Child(parent NodeID, name string) NodeID {
+	nid := t.names.Intern(name)
+	key := childKey(parent, nid)
+	if id, ok := t.children[key]; ok {
+		return id
+	}
+	id := NodeID(len(t.nodes))
+	t.nodes = append(t.nodes, node{parent: parent, name: nid, firstChild: noNode, nextSibling: t.nodes[parent].firstChild})
+	t.nodes[parent].firstChild = id
+	t.children[key] = id
+	return id
+}
+
+// LookupChild returns the child of parent called name, if there is one.
+func (t *Tree) LookupChild(parent NodeID, name string) (NodeID, bool) {
+	nid, ok := t.names.Lookup(name)
+	if !ok {
+		return 0, false
+	}
+	id, ok := t.children[childKey(parent, nid)]
+	return id, ok
+}
+
+// Insert returns the node of a clean relative path ("a/b/c", "" for the
+// root), adding any missing nodes on the way.
+func (t *Tree) Insert(p string) NodeID {
+	id := Root
+	for p != "" {
+		var name string
+		name, p, _ = strings.Cut(p, "/")
+		id = t.Child(id, name)
+	}
+	return id
+}
+
+// Lookup returns the node of a path ("/a/b", "a/b"), if it exists.
+func (t *Tree) Lookup(p string) (NodeID, bool) {
+	id := Root
+	p = strings.Trim(p, "/")
+	for p != "" {
+		var name string
+		var ok bool
+		name, p, _ = strings.Cut(p, "/")
+		if id, ok = t.LookupChild(id, name); !ok {
+			return 0, false
+		}
+	}
+	return id, true
+}
+
+// Parent returns the parent of id; the root is its own parent.
+func (t *Tree) Parent(id NodeID) NodeID {
+	if id == Root {
+		return Root
+	}
+	return t.nodes[id].parent
+}
+
+// Name returns the last path component of id ("" for the root).
+func (t *Tree) Name(id NodeID) string { return t.names.String(t.nodes[id].name) }
+
+// Depth is the number of components in id's path (0 for the root).
+func (t *Tree) Depth(id NodeID) int {
+	d := 0
+	for id != Root {
+		id = t.nodes[id].parent
+		d++
+	}
+	return d
+}
+
+// Path returns the absolute path of id, "/" for the root.
+func (t *Tree) Path(id NodeID) string {
+	if id == Root {
+		return "/"
+	}
+	n := 0
+	for i := id; i != Root; i = t.nodes[i].parent {
+		n += 1 + len(t.Name(i))
+	}
+	buf := make([]byte, n)
+	for i := id; i != Root; i = t.nodes[i].parent {
+		name := t.Name(i)
+		n -= len(name)
+		copy(buf[n:], name)
+		n--
+		buf[n] = '/'
+	}
+	return string(buf)
+}
+
+// IsAncestor reports whether a is a strict ancestor of d.
+func (t *Tree) IsAncestor(a, d NodeID) bool {
+	for d != Root {
+		d = t.nodes[d].parent
+		if d == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Children calls fn for each child of id, in no particular order, until fn
+// returns false.
+func (t *Tree) Children(id NodeID, fn func(NodeID) bool) {
+	for c := t.nodes[id].firstChild; c != noNode; c = t.nodes[c].nextSibling {
+		if !fn(c) {
+			return
+		}
+	}
+}
+
+// HasChildren reports whether any path lies below id.
+func (t *Tree) HasChildren(id NodeID) bool { return t.nodes[id].firstChild != noNode }

@@ -1,0 +1,82 @@
+package tree
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// WalkMerged calls fn, parents before children, for every path of the merged
+// file system after the last layer, the root excluded. id is NoEntry for a
+// directory that exists only because something below it does.
+func (f *FS) WalkMerged(fn func(n NodeID, id EntryID)) {
+	// An explicit stack: image paths can be thousands of levels deep.
+	stack := []NodeID{Root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n != Root {
+			fn(n, f.cur[n])
+		}
+		f.Children(n, func(c NodeID) bool {
+			if f.live[c] > 0 {
+				stack = append(stack, c)
+			}
+			return true
+		})
+	}
+}
+
+// MergedPaths returns the nodes of the merged file system sorted by their
+// absolute paths, byte-wise (as `LC_ALL=C sort` orders them).
+func (f *FS) MergedPaths() []NodeID {
+	type item struct {
+		path string
+		n    NodeID
+	}
+	var items []item
+	f.WalkMerged(func(n NodeID, _ EntryID) {
+		items = append(items, item{f.Path(n), n})
+	})
+	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.path, b.path) })
+	out := make([]NodeID, len(items))
+	for i, it := range items {
+		out[i] = it.n
+	}
+	return out
+}
+
+// SortOrder orders siblings.
+type SortOrder uint8
+
+const (
+	// ByName sorts siblings by name, byte-wise.
+	ByName SortOrder = iota
+	// BySize sorts siblings by size, largest first, then by name.
+	BySize
+)
+
+// SortChildren returns the children of n that keep reports true, ordered
+// by order. size gives a node's size for BySize (it may be nil for ByName).
+func (f *FS) SortChildren(n NodeID, order SortOrder, keep func(NodeID) bool, size func(NodeID) int64) []NodeID {
+	var out []NodeID
+	f.Children(n, func(c NodeID) bool {
+		if keep == nil || keep(c) {
+			out = append(out, c)
+		}
+		return true
+	})
+	byName := func(a, b NodeID) int { return strings.Compare(f.Name(a), f.Name(b)) }
+	switch order {
+	case BySize:
+		slices.SortFunc(out, func(a, b NodeID) int {
+			if c := cmp.Compare(size(b), size(a)); c != 0 {
+				return c
+			}
+			return byName(a, b)
+		})
+	default:
+		slices.SortFunc(out, byName)
+	}
+	return out
+}
