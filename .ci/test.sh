@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's test command (README "Tests"). On a fresh Debian machine, as
+# root, it installs and starts what the tests need (Docker Engine, skopeo,
+# umoci, goreleaser), runs every test, and stops what it started. Elsewhere
+# it just runs the tests; those that need a missing tool skip unless CI=true.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+packages=(docker.io iptables skopeo umoci busybox-static)
+goreleaser_version=v2.15.0 # the newest that builds with Go 1.26 from the module proxy
+started=()
+
+cleanup() {
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${started[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+trap cleanup EXIT
+
+gobin=$(go env GOPATH)/bin
+export PATH="$gobin:$PATH"
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  missing=()
+  for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v goreleaser >/dev/null; then
+    log "building goreleaser $goreleaser_version (a few minutes, in the background)"
+    (go install "github.com/goreleaser/goreleaser/v2@$goreleaser_version" >/tmp/goreleaser-install.log 2>&1 || cat /tmp/goreleaser-install.log >&2) &
+    goreleaser_pid=$!
+  fi
+  if ! docker version >/dev/null 2>&1; then
+    log "starting dockerd"
+    rm -f /var/run/docker.sock
+    nohup /usr/sbin/dockerd >/tmp/layerscope-dockerd.log 2>&1 &
+    started+=($!)
+    for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
+    docker version >/dev/null 2>&1 || { cat /tmp/layerscope-dockerd.log >&2; exit 1; }
+  fi
+  if [ -n "${goreleaser_pid:-}" ]; then wait "$goreleaser_pid"; fi
+fi
+
+log "go vet"
+go vet ./...
+log "go test"
+go test -count=1 ./...
+log "benchmarks (once, to keep them working)"
+go test -count=1 -run '^$' -bench . -benchtime 1x ./... >/dev/null
