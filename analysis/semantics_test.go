@@ -149,7 +149,9 @@ func TestImplicitParents(t *testing.T) {
 }
 
 func TestChangeKinds(t *testing.T) {
-	f := func(name, body string, mode int64, uid int) ent { return ent{name: name, body: body, mode: mode, uid: uid} }
+	f := func(name, body string, mode int64, uid int) ent {
+		return ent{name: name, body: body, mode: mode, uid: uid}
+	}
 	r := analyze(t,
 		[]ent{f("same", "abc", 0o644, 0), f("content", "abc", 0o644, 0), f("size", "abc", 0o644, 0), f("mode", "abc", 0o644, 0), f("owner", "abc", 0o644, 0), symlink("ln", "a")},
 		[]ent{f("same", "abc", 0o644, 0), f("content", "xyz", 0o644, 0), f("size", "abcd", 0o644, 0), f("mode", "abc", 0o755, 0), f("owner", "abc", 0o644, 1000), symlink("ln", "b")})
@@ -184,4 +186,3 @@ func TestVisibleAtEveryLayer(t *testing.T) {
 		t.Errorf("re-added file is %v, want added", got)
 	}
 }
-

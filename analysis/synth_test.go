@@ -112,4 +112,3 @@ func merged(t testing.TB, r *Result) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
