@@ -150,7 +150,7 @@ func TestImplicitParents(t *testing.T) {
 
 func TestChangeKinds(t *testing.T) {
 	f := func(name, body string, mode int64, uid int) ent {
-		return ent{name: name, body: body, mode: mode, uid: uid}
+		return ent{Name: name, Body: body, Mode: mode, UID: uid}
 	}
 	r := analyze(t,
 		[]ent{f("same", "abc", 0o644, 0), f("content", "abc", 0o644, 0), f("size", "abc", 0o644, 0), f("mode", "abc", 0o644, 0), f("owner", "abc", 0o644, 0), symlink("ln", "a")},

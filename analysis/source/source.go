@@ -96,12 +96,13 @@ func Open(arg string, opts Options) (*Image, error) {
 }
 
 // splitPath separates "PATH[:REF]": the whole argument if it exists,
-// otherwise the part before the last colon.
+// otherwise the longest prefix before a colon that does (a REF such as
+// "name:tag" has colons of its own).
 func splitPath(s string) (path, ref string, st os.FileInfo, err error) {
 	if st, err = os.Stat(s); err == nil {
 		return s, "", st, nil
 	}
-	if i := strings.LastIndex(s, ":"); i > 0 {
+	for i := strings.LastIndex(s, ":"); i > 0; i = strings.LastIndex(s[:i], ":") {
 		if st, err2 := os.Stat(s[:i]); err2 == nil {
 			return s[:i], s[i+1:], st, nil
 		}
