@@ -201,7 +201,7 @@ func readAll(ctx context.Context, layers []v1.Layer, o options) ([]chan readResu
 					results[i] <- readResult{err: ctx.Err()}
 					continue
 				}
-				d, err := readLayer(ctx, layers[i], seed, onBytes)
+				d, err := safeReadLayer(ctx, layers[i], seed, onBytes)
 				layersDone.Add(1)
 				report()
 				results[i] <- readResult{d, err}
@@ -209,4 +209,15 @@ func readAll(ctx context.Context, layers []v1.Layer, o options) ([]chan readResu
 		}()
 	}
 	return results, window
+}
+
+// safeReadLayer turns a panic while parsing hostile input into an error
+// for that layer instead of a crash.
+func safeReadLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func(int64)) (d *layerData, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = nil, fmt.Errorf("internal error while reading the layer: %v", r)
+		}
+	}()
+	return readLayer(ctx, l, seed, progress)
 }

@@ -77,6 +77,11 @@ func (h *hashingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// nopHash stands in where a stream needs no hashing.
+type nopHash struct{ hash.Hash }
+
+func (nopHash) Write(b []byte) (int, error) { return len(b), nil }
+
 func hashOf(h hash.Hash) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
 }
@@ -111,6 +116,10 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 	}
 	defer zr.Close()
 	plain := &hashingReader{r: zr, h: sha256.New()}
+	if kind == compression.None {
+		// The stored bytes are the tar: one hash serves as both digests.
+		plain.h = nopHash{}
+	}
 	d := &layerData{compression: kind}
 	if err := parseTar(plain, d, seed); err != nil {
 		return nil, err
@@ -123,7 +132,10 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 		return nil, err
 	}
 	d.digest, d.storedSize = hashOf(stored.h), stored.n
-	d.diffID, d.size = hashOf(plain.h), plain.n
+	d.diffID, d.size = d.digest, plain.n
+	if kind != compression.None {
+		d.diffID = hashOf(plain.h)
+	}
 	if kd, ok := l.(knownDigester); ok {
 		if want, ok := kd.KnownDigest(); ok && want != d.digest {
 			return nil, fmt.Errorf("blob does not match its digest %s (it hashes to %s)", want, d.digest)

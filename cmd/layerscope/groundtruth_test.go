@@ -57,8 +57,9 @@ func toOCI(t testing.TB, src string) (dir, ref string) {
 
 // compareWithRootfs checks our merged file system against an unpacked one,
 // path by path: type, size, mode, owner and link target. Hardlinks are
-// checked by inode, as umoci keeps them as shared inodes.
-func compareWithRootfs(t *testing.T, files []analysis.FileReport, rootfs string, ignore func(string) bool) {
+// checked by inode, as umoci keeps them as shared inodes. It returns the
+// bytes of the unpacked regular files, each inode counted once.
+func compareWithRootfs(t *testing.T, files []analysis.FileReport, rootfs string, ignore func(string) bool) int64 {
 	t.Helper()
 	type fsEntry struct {
 		typ, link  string
@@ -136,6 +137,24 @@ func compareWithRootfs(t *testing.T, files []analysis.FileReport, rootfs string,
 	if len(files) == 0 {
 		t.Error("layerscope listed no files")
 	}
+	var total int64
+	inodes := map[[2]uint64]bool{}
+	for _, e := range real {
+		if k := [2]uint64{e.dev, e.inode}; e.typ == "file" && !inodes[k] {
+			inodes[k] = true
+			total += e.size
+		}
+	}
+	return total
+}
+
+// checkVisibleBytes: visibleBytes is exactly what the unpacked file system
+// holds.
+func checkVisibleBytes(t *testing.T, rep report, unpacked int64) {
+	t.Helper()
+	if rep.Image.VisibleBytes != unpacked {
+		t.Errorf("visibleBytes = %d, the unpacked file system holds %d", rep.Image.VisibleBytes, unpacked)
+	}
 }
 
 // TestGroundTruthSyntheticCases writes each tricky case as an OCI layout
@@ -157,7 +176,7 @@ func TestGroundTruthSyntheticCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := analyzeJSON(t, "oci:"+dir+":case")
-			compareWithRootfs(t, rep.Files, umociRootfs(t, dir, "case"), nil)
+			checkVisibleBytes(t, rep, compareWithRootfs(t, rep.Files, umociRootfs(t, dir, "case"), nil))
 		})
 	}
 }
@@ -192,7 +211,7 @@ func TestGroundTruthFixtures(t *testing.T) {
 			}
 			dir, ref := toOCI(t, src)
 			rep := analyzeJSON(t, testdata("fixtures", name))
-			compareWithRootfs(t, rep.Files, umociRootfs(t, dir, ref), nil)
+			checkVisibleBytes(t, rep, compareWithRootfs(t, rep.Files, umociRootfs(t, dir, ref), nil))
 		})
 	}
 }
