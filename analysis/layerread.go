@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"archive/tar"
 	"bufio"
 	"context"
 	"crypto/sha256"
@@ -17,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/analysis/layertar"
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -152,8 +152,7 @@ func decompressError(kind compression.Kind, err error) error {
 }
 
 func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
-	tr := tar.NewReader(r)
-	buf := make([]byte, 256<<10)
+	tr := layertar.NewReader(r)
 	var h maphash.Hash
 	h.SetSeed(seed)
 	for {
@@ -173,29 +172,48 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 		}
 		if e.typ == tree.TypeFile {
 			h.Reset()
-			n, err := io.CopyBuffer(&h, tr, buf)
-			if err != nil {
+			if _, err := tr.WriteTo(&h); err != nil {
 				return fmt.Errorf("invalid layer tar at %s: %w", hdr.Name, err)
 			}
-			e.size, e.hash = n, h.Sum64()
+			e.hash = h.Sum64()
 		}
 		d.entries = append(d.entries, e)
 	}
 }
 
 // cleanPath makes a tar name relative to the image root: "./a//b/" and
-// "/a/../a/b" are "a/b"; ".." never climbs above the root.
+// "/a/../a/b" are "a/b"; ".." never climbs above the root. Names that are
+// clean already, nearly all of them, are returned without allocating.
 func cleanPath(name string) string {
+	if isClean(name) {
+		return name
+	}
 	return strings.TrimPrefix(path.Clean("/"+name), "/")
+}
+
+func isClean(name string) bool {
+	if name == "" || name[0] == '/' || name[len(name)-1] == '/' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] != '.' || (i > 0 && name[i-1] != '/') {
+			continue
+		}
+		// A component starting with '.': "." and ".." are not clean.
+		if i+1 == len(name) || name[i+1] == '/' || (name[i+1] == '.' && (i+2 == len(name) || name[i+2] == '/')) {
+			return false
+		}
+	}
+	return !strings.Contains(name, "//")
 }
 
 // convert turns a tar header into a raw entry; ok is false for headers that
 // are not part of the file system (PAX globals, AUFS metadata).
-func convert(hdr *tar.Header) (e rawEntry, ok bool, warn string) {
+func convert(hdr *layertar.Header) (e rawEntry, ok bool, warn string) {
 	p := cleanPath(hdr.Name)
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
-	e = rawEntry{path: p, modTime: hdr.ModTime.Unix(), mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.Uid), gid: uint32(hdr.Gid)}
+	e = rawEntry{path: p, size: hdr.Size, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		switch {
 		case base == opaqueMarker:
@@ -211,22 +229,20 @@ func convert(hdr *tar.Header) (e rawEntry, ok bool, warn string) {
 		return e, true, ""
 	}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
+	case layertar.TypeReg, layertar.TypeRegA, layertar.TypeCont, layertar.TypeGNUSparse:
 		e.typ = tree.TypeFile
-	case tar.TypeDir:
+	case layertar.TypeDir:
 		e.typ = tree.TypeDir
-	case tar.TypeSymlink:
+	case layertar.TypeSymlink:
 		e.typ, e.link = tree.TypeSymlink, hdr.Linkname
-	case tar.TypeLink:
+	case layertar.TypeLink:
 		e.typ, e.link = tree.TypeHardlink, cleanPath(hdr.Linkname)
-	case tar.TypeChar:
+	case layertar.TypeChar:
 		e.typ = tree.TypeChar
-	case tar.TypeBlock:
+	case layertar.TypeBlock:
 		e.typ = tree.TypeBlock
-	case tar.TypeFifo:
+	case layertar.TypeFifo:
 		e.typ = tree.TypeFifo
-	case tar.TypeXGlobalHeader:
-		return e, false, ""
 	default:
 		return e, false, fmt.Sprintf("ignored %q of unknown tar type %q", hdr.Name, hdr.Typeflag)
 	}

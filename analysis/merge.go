@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/layerscope/layerscope/tree"
 )
@@ -12,6 +13,24 @@ import (
 type merger struct {
 	fs       *tree.FS
 	warnings []string
+
+	// The directory of the previous entry: tars list a directory's
+	// entries together, so most lookups need only the last component.
+	lastDir  string
+	lastNode tree.NodeID
+}
+
+// node returns the node of a clean relative path.
+func (m *merger) node(p string) tree.NodeID {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return m.fs.Child(tree.Root, p)
+	}
+	dir := p[:i]
+	if dir != m.lastDir || m.lastDir == "" {
+		m.lastDir, m.lastNode = dir, m.fs.Node(dir)
+	}
+	return m.fs.Child(m.lastNode, p[i+1:])
 }
 
 // implicitDir stands for a directory that no entry created (its parent
@@ -36,13 +55,13 @@ func (m *merger) addLayer(d *layerData) {
 	first := tree.EntryID(f.NumEntries())
 	for i := range d.entries {
 		r := &d.entries[i]
-		e := tree.Entry{Node: f.Node(r.path), Size: r.size, Hash: r.hash, ModTime: r.modTime,
+		e := tree.Entry{Node: m.node(r.path), Size: r.size, Hash: r.hash, ModTime: r.modTime,
 			Mode: r.mode, UID: r.uid, GID: r.gid, Type: r.typ}
 		switch r.typ {
 		case tree.TypeSymlink:
 			e.Link = f.InternLink(r.link)
 		case tree.TypeHardlink:
-			e.Link = uint32(f.Node(r.link))
+			e.Link = uint32(m.node(r.link))
 		}
 		m.classify(&e)
 		f.Add(e)

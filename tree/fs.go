@@ -41,6 +41,16 @@ func (f *FS) Node(p string) NodeID {
 	return id
 }
 
+// Child returns the child of parent called name, adding it when missing.
+func (f *FS) Child(parent NodeID, name string) NodeID {
+	if name == "" {
+		return parent
+	}
+	id := f.Tree.Child(parent, name)
+	f.grow()
+	return id
+}
+
 // InternLink interns a symlink target for Entry.Link.
 func (f *FS) InternLink(s string) uint32 { return uint32(f.links.Intern(s)) }
 

@@ -62,12 +62,19 @@ func needTool(t testing.TB, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		if _, err := exec.LookPath(name); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required in CI (the test script installs it)", name)
-			}
-			t.Skipf("%s not installed", name)
+			needOrSkip(t, name+" (the test script installs it)")
 		}
 	}
+}
+
+// needOrSkip fails the test in CI and skips it elsewhere, for a missing
+// tool, service or privilege.
+func needOrSkip(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is required in CI", what)
+	}
+	t.Skipf("needs %s", what)
 }
 
 // sh runs a command and fails the test with its output when it fails.
