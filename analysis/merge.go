@@ -108,8 +108,8 @@ func (m *merger) classify(e *tree.Entry) {
 	switch {
 	case lower != tree.NoEntry:
 		e.State, e.Changes = tree.Modified, diff(f.Entry(lower), e)
-	case f.Live(n) || n == tree.Root:
-		// The root always exists, like any directory something lies in.
+	case f.Live(n):
+		// A directory that exists because something lies in it.
 		e.State, e.Changes = tree.Modified, diff(&implicitDir, e)
 	default:
 		e.State = tree.Added

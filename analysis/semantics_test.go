@@ -186,3 +186,14 @@ func TestVisibleAtEveryLayer(t *testing.T) {
 		t.Errorf("re-added file is %v, want added", got)
 	}
 }
+
+func TestRootEntry(t *testing.T) {
+	r := analyze(t, []ent{dir("./"), file("a", "1")}, []ent{dir("./"), file("b", "2")})
+	if l := r.Layers[0]; l.Added != 2 || l.Modified != 0 {
+		t.Errorf("layer 0 +%d ~%d, want the root entry added like the rest", l.Added, l.Modified)
+	}
+	if l := r.Layers[1]; l.Added != 1 || l.Modified != 1 {
+		t.Errorf("layer 1 +%d ~%d, want the root entry modified", l.Added, l.Modified)
+	}
+	wantMerged(t, r, "/a file 1\n/b file 1")
+}

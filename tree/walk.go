@@ -80,3 +80,29 @@ func (f *FS) SortChildren(n NodeID, order SortOrder, keep func(NodeID) bool, siz
 	}
 	return out
 }
+
+// Filter marks the nodes of the merged file system after layer k whose
+// path satisfies match, and every ancestor of a match (so a tree view can
+// show the way to it). Directories that match show their whole subtree.
+func (f *FS) Filter(k int, match func(path string) bool) map[NodeID]bool {
+	keep := map[NodeID]bool{}
+	var walk func(n NodeID, prefix string, inherited bool) bool
+	walk = func(n NodeID, prefix string, inherited bool) bool {
+		any := false
+		f.Children(n, func(c NodeID) bool {
+			if !f.LiveAt(c, k) {
+				return true
+			}
+			p := prefix + "/" + f.Name(c)
+			hit := inherited || match(p)
+			if walk(c, p, hit) || hit {
+				keep[c] = true
+				any = true
+			}
+			return true
+		})
+		return any
+	}
+	walk(Root, "", false)
+	return keep
+}
