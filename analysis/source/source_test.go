@@ -1,0 +1,134 @@
+package source
+
+import (
+	"archive/tar"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/layerscope/layerscope/analysis/synth"
+)
+
+// platformImage is a one-layer image for a platform, its file naming it.
+func platformImage(t *testing.T, os, arch, variant string) v1.Image {
+	t.Helper()
+	img, err := synth.Image([]synth.Entry{synth.File("platform", os+"/"+arch+variant)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := img.ConfigFile()
+	cfg.OS, cfg.Architecture, cfg.Variant = os, arch, variant
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// multiPlatformLayout writes an OCI layout whose one index holds amd64 and
+// arm64 images and an attestation-like unknown/unknown entry.
+func multiPlatformLayout(t *testing.T) string {
+	t.Helper()
+	var adds []mutate.IndexAddendum
+	for _, p := range [][3]string{{"linux", "amd64", ""}, {"linux", "arm64", "v8"}, {"unknown", "unknown", ""}} {
+		adds = append(adds, mutate.IndexAddendum{Add: platformImage(t, p[0], p[1], p[2]),
+			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: p[0], Architecture: p[1], Variant: p[2]}}})
+	}
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
+	dir := filepath.Join(t.TempDir(), "layout")
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lp.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "multi"})); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// tarDir packs a directory as an (OCI) archive.
+func tarDir(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "archive.tar")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		info, _ := d.Info()
+		h, _ := tar.FileInfoHeader(info, "")
+		h.Name = filepath.ToSlash(rel)
+		if d.IsDir() {
+			h.Name += "/"
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			src, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			_, err = io.Copy(tw, src)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw.Close()
+	return out
+}
+
+func TestMultiPlatformLayoutAndArchive(t *testing.T) {
+	dir := multiPlatformLayout(t)
+	archive := tarDir(t, dir)
+	for _, ref := range []string{"oci:" + dir, dir + ":multi", "oci-archive:" + archive, archive} {
+		for plat, want := range map[string]string{"linux/arm64": "linux/arm64/v8", "linux/amd64": "linux/amd64", "linux/arm64/v8": "linux/arm64/v8"} {
+			img, err := Open(ref, Options{Platform: plat})
+			if err != nil {
+				t.Fatalf("%s --platform %s: %v", ref, plat, err)
+			}
+			if img.Platform != want {
+				t.Errorf("%s --platform %s picked %s", ref, plat, img.Platform)
+			}
+			img.Close()
+		}
+		_, err := Open(ref, Options{Platform: "linux/s390x"})
+		if err == nil || !strings.Contains(err.Error(), "the image has: linux/amd64, linux/arm64/v8") {
+			t.Errorf("%s for s390x: %v", ref, err)
+		}
+	}
+}
+
+func TestCorruptBlobIsAnError(t *testing.T) {
+	dir := multiPlatformLayout(t)
+	// Damage the index blob the top-level index points to.
+	blobs, _ := filepath.Glob(filepath.Join(dir, "blobs", "sha256", "*"))
+	for _, b := range blobs {
+		data, _ := os.ReadFile(b)
+		if strings.Contains(string(data), `"manifests"`) {
+			os.WriteFile(b, append(data, ' '), 0o644)
+		}
+	}
+	if _, err := Open(dir, Options{Platform: "linux/amd64"}); err == nil || !strings.Contains(err.Error(), "does not match its digest") {
+		t.Errorf("err = %v, want a digest mismatch", err)
+	}
+}
