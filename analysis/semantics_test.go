@@ -84,7 +84,7 @@ func TestFileReplacingDirectory(t *testing.T) {
 	if len(r.Wasted) != 1 || r.Wasted[0].Path != "/d/f" || r.Wasted[0].ShadowedBy != 1 || !r.Wasted[0].Deleted {
 		t.Errorf("wasted = %+v", r.Wasted)
 	}
-	if e := r.FS.LayerEntries(1)[0]; e.State != tree.Modified || !e.Changes.Content() {
+	if e := firstEntry(r, 1); e.State != tree.Modified || !e.Changes.Content() {
 		t.Errorf("file over dir: state %v changes %b, want modified content", e.State, e.Changes)
 	}
 }
@@ -182,7 +182,7 @@ func TestVisibleAtEveryLayer(t *testing.T) {
 			t.Errorf("after layer %d: want /d/f of %d bytes", k, want)
 		}
 	}
-	if got := r.FS.LayerEntries(2)[0].State; got != tree.Added {
+	if got := firstEntry(r, 2).State; got != tree.Added {
 		t.Errorf("re-added file is %v, want added", got)
 	}
 }
@@ -196,4 +196,8 @@ func TestRootEntry(t *testing.T) {
 		t.Errorf("layer 1 +%d ~%d, want the root entry modified", l.Added, l.Modified)
 	}
 	wantMerged(t, r, "/a file 1\n/b file 1")
+}
+
+func firstEntry(r *Result, layer int) *tree.Entry {
+	return r.FS.Entry(r.FS.LayerStart(layer))
 }

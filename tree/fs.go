@@ -1,5 +1,7 @@
 package tree
 
+import "iter"
+
 // FS is the layered file system of one image: the tree of paths, every
 // layer's entries, and the merged state after the last layer. The state after
 // any earlier layer is derived from the entries' shadow marks (see
@@ -10,35 +12,18 @@ package tree
 type FS struct {
 	*Tree
 	links   *Names
-	entries []Entry
+	entries chunked[Entry]
 	starts  []EntryID // first entry of each layer
-
-	// Per node, indexed by NodeID.
-	last []EntryID // newest entry at the node (head of the Prev chain)
-	cur  []EntryID // entry visible in the merged state, or NoEntry
-	live []uint32  // visible entries in the node's subtree, itself included
 }
 
 // NewFS returns an empty file system.
 func NewFS() *FS {
-	f := &FS{Tree: NewTree(), links: NewNames()}
-	f.grow()
-	return f
-}
-
-func (f *FS) grow() {
-	for len(f.last) < f.Tree.Len() {
-		f.last = append(f.last, NoEntry)
-		f.cur = append(f.cur, NoEntry)
-		f.live = append(f.live, 0)
-	}
+	return &FS{Tree: NewTree(), links: NewNames()}
 }
 
 // Node returns the node of a clean relative path, adding it when missing.
 func (f *FS) Node(p string) NodeID {
-	id := f.Tree.Insert(p)
-	f.grow()
-	return id
+	return f.Tree.Insert(p)
 }
 
 // Child returns the child of parent called name, adding it when missing.
@@ -46,9 +31,7 @@ func (f *FS) Child(parent NodeID, name string) NodeID {
 	if name == "" {
 		return parent
 	}
-	id := f.Tree.Child(parent, name)
-	f.grow()
-	return id
+	return f.Tree.Child(parent, name)
 }
 
 // InternLink interns a symlink target for Entry.Link.
@@ -68,94 +51,103 @@ func (f *FS) LinkTarget(e *Entry) string {
 
 // BeginLayer starts the entries of the next layer.
 func (f *FS) BeginLayer() int {
-	f.starts = append(f.starts, EntryID(len(f.entries)))
+	f.starts = append(f.starts, EntryID(f.entries.len()))
 	return len(f.starts) - 1
 }
 
 // NumLayers is the number of layers begun so far.
 func (f *FS) NumLayers() int { return len(f.starts) }
 
-// LayerEntries returns the entries of layer i, in tar order.
-func (f *FS) LayerEntries(i int) []Entry {
-	end := EntryID(len(f.entries))
+// LayerEntries iterates over the entries of layer i, in tar order.
+func (f *FS) LayerEntries(i int) iter.Seq2[EntryID, *Entry] {
+	end := EntryID(f.entries.len())
 	if i+1 < len(f.starts) {
 		end = f.starts[i+1]
 	}
-	return f.entries[f.starts[i]:end]
+	return func(yield func(EntryID, *Entry) bool) {
+		for id := f.starts[i]; id < end; id++ {
+			if !yield(id, f.Entry(id)) {
+				return
+			}
+		}
+	}
 }
 
 // LayerStart returns the EntryID of layer i's first entry.
 func (f *FS) LayerStart(i int) EntryID { return f.starts[i] }
 
 // NumEntries is the number of entries of all layers.
-func (f *FS) NumEntries() int { return len(f.entries) }
+func (f *FS) NumEntries() int { return f.entries.len() }
 
-// Entry returns the entry id. The pointer is valid until the next Add.
-func (f *FS) Entry(id EntryID) *Entry { return &f.entries[id] }
+// Entry returns the entry id.
+func (f *FS) Entry(id EntryID) *Entry { return f.entries.at(int(id)) }
 
 // Add appends e to the current layer and to its node's history. It does not
 // make e visible: call Show for that.
 func (f *FS) Add(e Entry) EntryID {
-	id := EntryID(len(f.entries))
+	n := f.node(e.Node)
 	e.Layer = uint16(len(f.starts) - 1)
-	e.Prev = f.last[e.Node]
-	f.last[e.Node] = id
-	f.entries = append(f.entries, e)
+	e.Prev = n.last
+	id := EntryID(f.entries.append(e))
+	n.last = id
 	return id
 }
 
 // Last returns the newest entry at n, marker or not.
-func (f *FS) Last(n NodeID) EntryID { return f.last[n] }
+func (f *FS) Last(n NodeID) EntryID { return f.node(n).last }
 
 // Cur returns the entry visible at n in the merged state, or NoEntry.
-func (f *FS) Cur(n NodeID) EntryID { return f.cur[n] }
+func (f *FS) Cur(n NodeID) EntryID { return f.node(n).cur }
 
 // Live reports whether anything is visible at n or below it in the merged
 // state. A node with Live but no Cur is a directory that no layer has an
 // entry for (an implicit parent).
-func (f *FS) Live(n NodeID) bool { return f.live[n] > 0 }
+func (f *FS) Live(n NodeID) bool { return f.node(n).live > 0 }
 
 // HasLiveChild reports whether anything below n is visible in the merged
 // state.
 func (f *FS) HasLiveChild(n NodeID) bool {
+	nd := f.node(n)
 	self := uint32(0)
-	if f.cur[n] != NoEntry {
+	if nd.cur != NoEntry {
 		self = 1
 	}
-	return f.live[n] > self
+	return nd.live > self
 }
 
 // Show makes entry id the visible one at its node. The node must have no
 // visible entry (Hide it first).
 func (f *FS) Show(id EntryID) {
-	n := f.entries[id].Node
-	f.cur[n] = id
+	n := f.Entry(id).Node
+	f.node(n).cur = id
 	for {
-		f.live[n]++
+		nd := f.node(n)
+		nd.live++
 		if n == Root {
 			return
 		}
-		n = f.nodes[n].parent
+		n = nd.parent
 	}
 }
 
 // Hide removes the visible entry at n, marking it shadowed by layer, and
 // returns it (NoEntry when nothing was visible).
 func (f *FS) Hide(n NodeID, layer int) EntryID {
-	id := f.cur[n]
+	id := f.node(n).cur
 	if id == NoEntry {
 		return NoEntry
 	}
-	if e := &f.entries[id]; e.shadowed == 0 {
+	if e := f.Entry(id); e.shadowed == 0 {
 		e.shadowed = uint16(layer) + 1
 	}
-	f.cur[n] = NoEntry
+	f.node(n).cur = NoEntry
 	for {
-		f.live[n]--
+		nd := f.node(n)
+		nd.live--
 		if n == Root {
 			return id
 		}
-		n = f.nodes[n].parent
+		n = nd.parent
 	}
 }
 
@@ -163,12 +155,12 @@ func (f *FS) Hide(n NodeID, layer int) EntryID {
 // before layerLimit, marking them shadowed by layer. Its cost is the number
 // of visible nodes below n, not the size of n's subtree.
 func (f *FS) HideBelow(n NodeID, layer, layerLimit int) {
-	for c := f.nodes[n].firstChild; c != noNode; c = f.nodes[c].nextSibling {
-		if f.live[c] == 0 {
+	for c := f.node(n).firstChild; c != noNode; c = f.node(c).nextSibling {
+		if f.node(c).live == 0 {
 			continue
 		}
 		f.HideBelow(c, layer, layerLimit)
-		if id := f.cur[c]; id != NoEntry && int(f.entries[id].Layer) < layerLimit {
+		if id := f.node(c).cur; id != NoEntry && int(f.Entry(id).Layer) < layerLimit {
 			f.Hide(c, layer)
 		}
 	}
@@ -178,8 +170,8 @@ func (f *FS) HideBelow(n NodeID, layer, layerLimit int) {
 // layer k (NoEntry if none). A directory that is visible only because
 // something below it is (an implicit parent) has no entry: see LiveAt.
 func (f *FS) VisibleAt(n NodeID, k int) EntryID {
-	for id := f.last[n]; id != NoEntry; id = f.entries[id].Prev {
-		e := &f.entries[id]
+	for id := f.node(n).last; id != NoEntry; id = f.Entry(id).Prev {
+		e := f.Entry(id)
 		if int(e.Layer) > k || e.Type == TypeOpaque {
 			continue
 		}
@@ -198,7 +190,7 @@ func (f *FS) VisibleAt(n NodeID, k int) EntryID {
 // and stops at the first visible entry.
 func (f *FS) LiveAt(n NodeID, k int) bool {
 	if k >= f.NumLayers()-1 {
-		return f.live[n] > 0
+		return f.node(n).live > 0
 	}
 	if f.VisibleAt(n, k) != NoEntry {
 		return true
@@ -214,8 +206,8 @@ func (f *FS) LiveAt(n NodeID, k int) bool {
 // History calls fn for every entry at n, newest first, until fn returns
 // false.
 func (f *FS) History(n NodeID, fn func(EntryID, *Entry) bool) {
-	for id := f.last[n]; id != NoEntry; id = f.entries[id].Prev {
-		if !fn(id, &f.entries[id]) {
+	for id := f.node(n).last; id != NoEntry; id = f.Entry(id).Prev {
+		if !fn(id, f.Entry(id)) {
 			return
 		}
 	}

@@ -26,28 +26,33 @@ type node struct {
 	name        NameID
 	firstChild  NodeID
 	nextSibling NodeID
+
+	// The layered state kept by FS.
+	last EntryID // newest entry at the node (head of the Prev chain)
+	cur  EntryID // entry visible in the merged state, or NoEntry
+	live uint32  // visible entries in the node's subtree, itself included
 }
 
 // Tree is the set of all paths seen in an image. It only grows.
 type Tree struct {
 	names    *Names
-	nodes    []node
+	nodes    chunked[node]
 	children map[uint64]NodeID // (parent, name) -> child
 }
 
 // NewTree returns a tree holding only the root.
 func NewTree() *Tree {
-	return &Tree{
-		names:    NewNames(),
-		nodes:    []node{{parent: noNode, firstChild: noNode, nextSibling: noNode}},
-		children: make(map[uint64]NodeID),
-	}
+	t := &Tree{names: NewNames(), children: make(map[uint64]NodeID)}
+	t.nodes.append(node{parent: noNode, firstChild: noNode, nextSibling: noNode, last: NoEntry, cur: NoEntry})
+	return t
 }
 
 func childKey(parent NodeID, name NameID) uint64 { return uint64(parent)<<32 | uint64(name) }
 
 // Len is the number of nodes, root included.
-func (t *Tree) Len() int { return len(t.nodes) }
+func (t *Tree) Len() int { return t.nodes.len() }
+
+func (t *Tree) node(id NodeID) *node { return t.nodes.at(int(id)) }
 
 // Names is the interner of the tree's path components.
 func (t *Tree) Names() *Names { return t.names }
@@ -59,9 +64,9 @@ func (t *Tree) Child(parent NodeID, name string) NodeID {
 	if id, ok := t.children[key]; ok {
 		return id
 	}
-	id := NodeID(len(t.nodes))
-	t.nodes = append(t.nodes, node{parent: parent, name: nid, firstChild: noNode, nextSibling: t.nodes[parent].firstChild})
-	t.nodes[parent].firstChild = id
+	p := t.node(parent)
+	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: p.firstChild, last: NoEntry, cur: NoEntry}))
+	t.node(parent).firstChild = id
 	t.children[key] = id
 	return id
 }
@@ -108,17 +113,17 @@ func (t *Tree) Parent(id NodeID) NodeID {
 	if id == Root {
 		return Root
 	}
-	return t.nodes[id].parent
+	return t.node(id).parent
 }
 
 // Name returns the last path component of id ("" for the root).
-func (t *Tree) Name(id NodeID) string { return t.names.String(t.nodes[id].name) }
+func (t *Tree) Name(id NodeID) string { return t.names.String(t.node(id).name) }
 
 // Depth is the number of components in id's path (0 for the root).
 func (t *Tree) Depth(id NodeID) int {
 	d := 0
 	for id != Root {
-		id = t.nodes[id].parent
+		id = t.node(id).parent
 		d++
 	}
 	return d
@@ -130,11 +135,11 @@ func (t *Tree) Path(id NodeID) string {
 		return "/"
 	}
 	n := 0
-	for i := id; i != Root; i = t.nodes[i].parent {
+	for i := id; i != Root; i = t.node(i).parent {
 		n += 1 + len(t.Name(i))
 	}
 	buf := make([]byte, n)
-	for i := id; i != Root; i = t.nodes[i].parent {
+	for i := id; i != Root; i = t.node(i).parent {
 		name := t.Name(i)
 		n -= len(name)
 		copy(buf[n:], name)
@@ -147,7 +152,7 @@ func (t *Tree) Path(id NodeID) string {
 // IsAncestor reports whether a is a strict ancestor of d.
 func (t *Tree) IsAncestor(a, d NodeID) bool {
 	for d != Root {
-		d = t.nodes[d].parent
+		d = t.node(d).parent
 		if d == a {
 			return true
 		}
@@ -158,7 +163,7 @@ func (t *Tree) IsAncestor(a, d NodeID) bool {
 // Children calls fn for each child of id, in no particular order, until fn
 // returns false.
 func (t *Tree) Children(id NodeID, fn func(NodeID) bool) {
-	for c := t.nodes[id].firstChild; c != noNode; c = t.nodes[c].nextSibling {
+	for c := t.node(id).firstChild; c != noNode; c = t.node(c).nextSibling {
 		if !fn(c) {
 			return
 		}
@@ -166,4 +171,4 @@ func (t *Tree) Children(id NodeID, fn func(NodeID) bool) {
 }
 
 // HasChildren reports whether any path lies below id.
-func (t *Tree) HasChildren(id NodeID) bool { return t.nodes[id].firstChild != noNode }
+func (t *Tree) HasChildren(id NodeID) bool { return t.node(id).firstChild != noNode }

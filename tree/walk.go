@@ -16,10 +16,10 @@ func (f *FS) WalkMerged(fn func(n NodeID, id EntryID)) {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if n != Root {
-			fn(n, f.cur[n])
+			fn(n, f.node(n).cur)
 		}
 		f.Children(n, func(c NodeID) bool {
-			if f.live[c] > 0 {
+			if f.node(c).live > 0 {
 				stack = append(stack, c)
 			}
 			return true
