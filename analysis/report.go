@@ -15,10 +15,17 @@ const ReportVersion = 1
 
 // ImageInfo is what the source knows about the image.
 type ImageInfo struct {
-	Name     string
-	Source   string
-	Digest   string // of the manifest, where the source stores one
-	Platform string
+	Name         string
+	Source       string
+	Digest       string // of the manifest, where the source stores one
+	ConfigDigest string
+	Platform     string
+}
+
+// ReportOptions choose the optional parts of the report.
+type ReportOptions struct {
+	Files   bool // the merged file system
+	Changes bool // every layer's entries with their states
 }
 
 // Report is the stable JSON form of an analysis (docs/json-report.md).
@@ -69,6 +76,19 @@ type LayerReport struct {
 	Modified            int    `json:"modified"`
 	Removed             int    `json:"removed"`
 	WastedBytes         int64  `json:"wastedBytes"`
+	// Changes, with ReportOptions.Changes: the layer's entries in tar order.
+	Changes []ChangeReport `json:"changes,omitempty"`
+}
+
+// ChangeReport is one entry of a layer and what it does.
+type ChangeReport struct {
+	Path  string `json:"path"`
+	State string `json:"state"` // added, modified, removed, noop
+	// Kind tells a modification's content change from a metadata-only one.
+	Kind    string   `json:"kind,omitempty"`    // content, metadata
+	Changed []string `json:"changed,omitempty"` // type, size, content, link, mode, owner, mtime
+	Type    string   `json:"type"`              // as in files[], or whiteout, opaque
+	Size    int64    `json:"size"`
 }
 
 // FileReport is one element of "files", the merged file system.
@@ -84,10 +104,10 @@ type FileReport struct {
 }
 
 // Report builds the report's image and layer parts.
-func (r *Result) Report(info ImageInfo, configDigest string) Report {
+func (r *Result) Report(info ImageInfo, opts ReportOptions) Report {
 	m := r.Metrics
 	rep := Report{ReportVersion: ReportVersion, Image: ImageReport{
-		Name: info.Name, Source: info.Source, Digest: info.Digest, ConfigDigest: configDigest, Platform: info.Platform,
+		Name: info.Name, Source: info.Source, Digest: info.Digest, ConfigDigest: info.ConfigDigest, Platform: info.Platform,
 		SizeBytes: m.SizeBytes, CompressedSizeBytes: m.CompressedSizeBytes, VisibleBytes: m.VisibleBytes,
 		WastedBytes: m.WastedBytes, Efficiency: m.Efficiency, UserSizeBytes: m.UserSizeBytes,
 		UserWastedPercent: m.UserWastedPercent, Wasted: []WastedReport{}, Warnings: r.Warnings,
@@ -110,8 +130,39 @@ func (r *Result) Report(info ImageInfo, configDigest string) Report {
 		rep.Layers = append(rep.Layers, LayerReport{Index: l.Index, Digest: hashString(l.Digest), DiffID: hashString(l.DiffID),
 			Compression: string(l.Compression), Command: l.Command, History: h, SizeBytes: l.SizeBytes,
 			CompressedSizeBytes: l.CompressedSizeBytes, Added: l.Added, Modified: l.Modified, Removed: l.Removed, WastedBytes: l.WastedBytes})
+		if opts.Changes {
+			rep.Layers[len(rep.Layers)-1].Changes = r.changes(l.Index)
+		}
 	}
 	return rep
+}
+
+var changeNames = []struct {
+	bit  tree.Changes
+	name string
+}{
+	{tree.ChangedType, "type"}, {tree.ChangedSize, "size"}, {tree.ChangedContent, "content"}, {tree.ChangedLink, "link"},
+	{tree.ChangedMode, "mode"}, {tree.ChangedOwner, "owner"}, {tree.ChangedTime, "mtime"},
+}
+
+func (r *Result) changes(layer int) []ChangeReport {
+	out := []ChangeReport{}
+	for _, e := range r.FS.LayerEntries(layer) {
+		c := ChangeReport{Path: r.FS.Path(e.Node), State: e.State.String(), Type: e.Type.String(), Size: e.Bytes()}
+		if e.State == tree.Modified {
+			c.Kind = "metadata"
+			if e.Changes.Content() {
+				c.Kind = "content"
+			}
+			for _, n := range changeNames {
+				if e.Changes&n.bit != 0 {
+					c.Changed = append(c.Changed, n.name)
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // hashString is "" for a missing hash rather than v1.Hash's ":".
@@ -140,15 +191,15 @@ func (r *Result) Files(fn func(FileReport) error) error {
 	return nil
 }
 
-// WriteJSON writes the report, and with files the merged file system, one
-// file per line so that large reports stream and diff well.
-func (r *Result) WriteJSON(w io.Writer, info ImageInfo, configDigest string, files bool) error {
-	head, err := json.MarshalIndent(r.Report(info, configDigest), "", "  ")
+// WriteJSON writes the report; the merged file system, if asked for, goes
+// one file per line so that large reports stream and diff well.
+func (r *Result) WriteJSON(w io.Writer, info ImageInfo, opts ReportOptions) error {
+	head, err := json.MarshalIndent(r.Report(info, opts), "", "  ")
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if !files {
+	if !opts.Files {
 		bw.Write(head)
 		bw.WriteString("\n")
 		return bw.Flush()

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"path"
 	"strings"
 	"testing"
+
+	"github.com/layerscope/layerscope/analysis"
 )
 
 // TestBasicFixtureMetrics checks the metrics of the basic fixture against
@@ -135,4 +138,44 @@ func layerRegularBytes(t *testing.T, r io.Reader) (string, int64) {
 	}
 	io.Copy(io.Discard, io.TeeReader(r, h))
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n
+}
+
+// TestBasicFixtureChanges: --changes tells content changes from
+// metadata-only ones on Docker's own layers, and shows markers.
+func TestBasicFixtureChanges(t *testing.T) {
+	r := runLS(t, "--json", "-", "--changes", "--quiet", testdata("fixtures", "basic.docker.tar"))
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	find := func(layer int, path, typ string) analysis.ChangeReport {
+		for _, c := range rep.Layers[layer].Changes {
+			if c.Path == path && c.Type == typ {
+				return c
+			}
+		}
+		t.Fatalf("layer %d has no %s change at %s", layer, typ, path)
+		return analysis.ChangeReport{}
+	}
+	for _, c := range []struct {
+		layer            int
+		path, typ, state string
+		kind, changed    string
+	}{
+		{4, "/data/modify-same-size.txt", "file", "modified", "content", "content,mtime"},
+		{5, "/data/modify-new-size.txt", "file", "modified", "content", "size,content,mtime"},
+		{6, "/data/chmod-me.sh", "file", "modified", "metadata", "mode"},
+		{7, "/data/chown-me.txt", "file", "modified", "metadata", "owner"},
+		{8, "/data/delete-me.txt", "whiteout", "removed", "", ""},
+		{10, "/data/dir-to-recreate", "opaque", "removed", "", ""},
+		{10, "/data/dir-to-recreate/new-1.txt", "file", "added", "", ""},
+	} {
+		got := find(c.layer, c.path, c.typ)
+		if got.State != c.state || got.Kind != c.kind || strings.Join(got.Changed, ",") != c.changed {
+			t.Errorf("layer %d %s: %+v, want %s %s [%s]", c.layer, c.path, got, c.state, c.kind, c.changed)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 type rootFlags struct {
 	json       string
 	files      bool
+	changes    bool
 	platform   string
 	source     string
 	baseLayers int
@@ -50,6 +51,7 @@ optionally with a source prefix and a tag:
 	f := cmd.Flags()
 	f.StringVar(&fl.json, "json", "", "write the JSON report to `FILE` (- for stdout) and exit")
 	f.BoolVar(&fl.files, "files", false, "include the merged file system in the JSON report")
+	f.BoolVar(&fl.changes, "changes", false, "include every layer's entries with their states in the JSON report")
 	f.StringVar(&fl.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: the host's)")
 	f.StringVar(&fl.source, "source", "", "where the image is: docker-archive, oci, oci-archive (default: guessed)")
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
@@ -83,9 +85,8 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 		fmt.Fprintln(os.Stderr, "layerscope: warning: "+w)
 	}
 	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
-	configDigest := ""
 	if h, err := img.ConfigName(); err == nil {
-		configDigest = h.String()
+		info.ConfigDigest = h.String()
 	}
 	var out io.Writer = cmd.OutOrStdout()
 	if fl.json != "-" {
@@ -96,5 +97,5 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 		defer file.Close()
 		out = file
 	}
-	return res.WriteJSON(out, info, configDigest, fl.files)
+	return res.WriteJSON(out, info, analysis.ReportOptions{Files: fl.files, Changes: fl.changes})
 }
