@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '== %s\n' "$*" >&2; }
-packages=(docker.io iptables skopeo umoci busybox-static debootstrap)
+packages=(docker.io iptables skopeo umoci busybox-static debootstrap podman docker-registry apache2-utils)
 goreleaser_version=v2.15.0 # the newest that builds with Go 1.26 from the module proxy
 started=()
 

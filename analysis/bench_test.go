@@ -37,7 +37,7 @@ func BenchmarkAnalyze(b *testing.B) {
 			p := benchArchive(b, s)
 			b.ReportAllocs()
 			for b.Loop() {
-				img, err := source.Open(p, source.Options{})
+				img, err := source.Open(context.Background(), p, source.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,55 +1,67 @@
 // Package source is the one place that turns what the user typed into an
-// image: a docker save or kaniko tarball, an OCI layout directory or an OCI
-// archive (and, through the same entry point, the engines and registries).
+// image: a file or directory (docker save, kaniko tarball, OCI layout or
+// archive), the Docker Engine, Podman, or a registry.
 package source
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/layerscope/layerscope/analysis/source/dockerarchive"
-	"github.com/layerscope/layerscope/analysis/source/layout"
 	"github.com/layerscope/layerscope/analysis/source/platform"
-	"github.com/layerscope/layerscope/analysis/source/tarfs"
 )
 
 // Kind names where an image came from.
 type Kind string
 
-// The sources.
+// The sources, named as their prefixes are.
 const (
 	DockerArchive Kind = "docker-archive"
 	OCILayout     Kind = "oci"
 	OCIArchive    Kind = "oci-archive"
+	Docker        Kind = "docker"
+	Podman        Kind = "podman"
+	Registry      Kind = "registry"
 )
 
-// prefixes are the explicit source prefixes, as skopeo spells them.
-var prefixes = []Kind{DockerArchive, OCIArchive, OCILayout}
+// Kinds lists every source, for help texts and completion.
+var Kinds = []Kind{DockerArchive, OCILayout, OCIArchive, Docker, Podman, Registry}
+
+// prefixes are the explicit source prefixes: skopeo's spelling for files,
+// dive's for engines.
+var prefixes = []struct {
+	prefix string
+	kind   Kind
+}{
+	{"docker-archive:", DockerArchive}, {"oci-archive:", OCIArchive}, {"oci:", OCILayout},
+	{"docker://", Docker}, {"podman://", Podman}, {"registry://", Registry},
+}
 
 // Image is an opened image and what the reports say about its origin.
 type Image struct {
 	v1.Image
 	Name           string // the image as the user named it (a tag where one was picked)
 	Source         Kind
-	Path           string // the file or directory, for file sources
+	Location       string // the file, directory, engine or registry it was read from
 	ManifestDigest string // where the source stores a manifest
 	Platform       string // os/arch[/variant] of the config
 	close          func() error
 }
 
-// Close releases open files.
+// Close releases open files and removes spooled exports.
 func (i *Image) Close() error {
 	if i.close == nil {
 		return nil
 	}
 	return i.close()
 }
+
+// Progress reports work before the analysis starts (an engine's export).
+type Progress func(stage string, done, total int64)
 
 // Options tune Open.
 type Options struct {
@@ -58,10 +70,19 @@ type Options struct {
 	Platform string
 	// Source forces a source kind instead of guessing from the argument.
 	Source Kind
+	// Insecure allows plain HTTP and unverified TLS for registries.
+	Insecure bool
+	// TempDir receives engine exports while they are read (default: the
+	// system's temporary directory).
+	TempDir string
+	// Progress, if set, hears about engine exports.
+	Progress Progress
 }
 
-// Open resolves arg to an image.
-func Open(arg string, opts Options) (*Image, error) {
+// Open resolves arg to an image. With no prefix and no --source, an
+// existing path is a file or directory; anything else is looked up in the
+// local engine and then in its registry.
+func Open(ctx context.Context, arg string, opts Options) (*Image, error) {
 	if arg == "" {
 		return nil, errors.New("no image named")
 	}
@@ -71,21 +92,27 @@ func Open(arg string, opts Options) (*Image, error) {
 	}
 	kind, rest := opts.Source, arg
 	for _, p := range prefixes {
-		if r, ok := strings.CutPrefix(arg, string(p)+":"); ok {
-			kind, rest = p, r
+		if r, ok := strings.CutPrefix(arg, p.prefix); ok {
+			kind, rest = p.kind, r
 			break
 		}
 	}
+	if kind != "" && !known(kind) {
+		return nil, fmt.Errorf("unknown source %q (known: %s)", kind, joinKinds())
+	}
+	var img *Image
 	switch kind {
-	case "", DockerArchive, OCILayout, OCIArchive:
+	case Docker:
+		img, err = openDocker(ctx, rest, opts)
+	case Podman:
+		img, err = openPodman(ctx, rest, opts)
+	case Registry:
+		img, err = openRegistry(ctx, rest, plat, opts)
+	case DockerArchive, OCILayout, OCIArchive:
+		img, err = openPath(kind, rest, plat)
 	default:
-		return nil, fmt.Errorf("unknown source %q (known: %s, %s, %s)", kind, DockerArchive, OCILayout, OCIArchive)
+		img, err = openAny(ctx, rest, plat, opts)
 	}
-	path, ref, st, err := splitPath(rest)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", arg, err)
-	}
-	img, err := openPath(kind, path, ref, st.IsDir(), plat)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
@@ -95,98 +122,56 @@ func Open(arg string, opts Options) (*Image, error) {
 	return img, nil
 }
 
-// splitPath separates "PATH[:REF]": the whole argument if it exists,
-// otherwise the longest prefix before a colon that does (a REF such as
-// "name:tag" has colons of its own).
-func splitPath(s string) (path, ref string, st os.FileInfo, err error) {
-	if st, err = os.Stat(s); err == nil {
-		return s, "", st, nil
-	}
-	for i := strings.LastIndex(s, ":"); i > 0; i = strings.LastIndex(s[:i], ":") {
-		if st, err2 := os.Stat(s[:i]); err2 == nil {
-			return s[:i], s[i+1:], st, nil
+func known(k Kind) bool {
+	for _, x := range Kinds {
+		if x == k {
+			return true
 		}
 	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", nil, errors.New("no such file or directory (the Docker engine, Podman and registries are not supported yet)")
-	}
-	return "", "", nil, err
+	return false
 }
 
-func openPath(kind Kind, path, ref string, isDir bool, plat v1.Platform) (*Image, error) {
-	if isDir {
-		if kind != "" && kind != OCILayout {
-			return nil, fmt.Errorf("%s is a directory, not a %s file", path, kind)
-		}
-		return fromLayout(os.DirFS(path), OCILayout, path, ref, plat, nil)
+func joinKinds() string {
+	var s []string
+	for _, k := range Kinds {
+		s = append(s, string(k))
 	}
-	t, err := tarfs.Open(path)
-	if err != nil {
+	return strings.Join(s, ", ")
+}
+
+// openAny tries, in order, a path, the local engine and the registry, and
+// says where it looked when none has the image.
+func openAny(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
+	if img, err := openPath("", ref, plat); !errors.Is(err, errNoPath) {
+		return img, err
+	}
+	if _, err := name.ParseReference(ref); err != nil {
+		// Not an image name either: a path that does not exist.
+		return nil, errNoPath
+	}
+	var tried []string
+	img, err := openDocker(ctx, ref, opts)
+	if err == nil {
+		return img, nil
+	}
+	tried = append(tried, err.Error())
+	var unreachable *unreachableEngine
+	if errors.As(err, &unreachable) {
+		// No Docker here: Podman may be the local engine.
+		img, perr := openPodman(ctx, ref, opts)
+		if perr == nil {
+			return img, nil
+		}
+		if !errors.As(perr, &unreachable) {
+			tried = append(tried, perr.Error())
+		}
+	} else if !isNotFound(err) {
 		return nil, err
 	}
-	if kind == "" {
-		kind = sniffArchive(t)
+	img, err = openRegistry(ctx, ref, plat, opts)
+	if err == nil {
+		return img, nil
 	}
-	switch kind {
-	case DockerArchive:
-		img, tag, err := dockerarchive.Load(t, ref)
-		if err != nil {
-			t.Close()
-			return nil, err
-		}
-		name := tag
-		if name == "" {
-			name = path
-		}
-		return &Image{Image: img, Name: name, Source: DockerArchive, Path: path, ManifestDigest: digestIfStored(img), close: t.Close}, nil
-	case OCIArchive, OCILayout:
-		return fromLayout(t, OCIArchive, path, ref, plat, t)
-	}
-	t.Close()
-	return nil, errors.New("not an image archive: it has neither manifest.json (docker save) nor index.json (OCI)")
-}
-
-func fromLayout(fsys fs.FS, kind Kind, path, ref string, plat v1.Platform, c io.Closer) (*Image, error) {
-	img, info, err := layout.Load(fsys, ref, plat)
-	if err != nil {
-		if c != nil {
-			c.Close()
-		}
-		return nil, err
-	}
-	name := path
-	if info.Ref != "" {
-		name = path + ":" + info.Ref
-	}
-	out := &Image{Image: img, Name: name, Source: kind, Path: path, ManifestDigest: info.Digest.String()}
-	if c != nil {
-		out.close = c.Close
-	}
-	return out, nil
-}
-
-// sniffArchive tells a docker save from an OCI archive by their contents.
-// Docker 25+ writes both files; its manifest.json names the tags.
-func sniffArchive(t *tarfs.FS) Kind {
-	if _, err := t.Stat(dockerarchive.ManifestFile); err == nil {
-		return DockerArchive
-	}
-	if _, err := t.Stat(layout.IndexFile); err == nil {
-		return OCIArchive
-	}
-	return ""
-}
-
-func digestIfStored(img interface {
-	HasManifest() bool
-	Digest() (v1.Hash, error)
-}) string {
-	if !img.HasManifest() {
-		return ""
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return ""
-	}
-	return d.String()
+	tried = append(tried, err.Error())
+	return nil, fmt.Errorf("image not found: no such file or directory; %s", strings.Join(tried, "; "))
 }

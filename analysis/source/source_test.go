@@ -2,6 +2,7 @@ package source
 
 import (
 	"archive/tar"
+	"context"
 	"io"
 	"io/fs"
 	"os"
@@ -102,7 +103,7 @@ func TestMultiPlatformLayoutAndArchive(t *testing.T) {
 	archive := tarDir(t, dir)
 	for _, ref := range []string{"oci:" + dir, dir + ":multi", "oci-archive:" + archive, archive} {
 		for plat, want := range map[string]string{"linux/arm64": "linux/arm64/v8", "linux/amd64": "linux/amd64", "linux/arm64/v8": "linux/arm64/v8"} {
-			img, err := Open(ref, Options{Platform: plat})
+			img, err := Open(context.Background(), ref, Options{Platform: plat})
 			if err != nil {
 				t.Fatalf("%s --platform %s: %v", ref, plat, err)
 			}
@@ -111,7 +112,7 @@ func TestMultiPlatformLayoutAndArchive(t *testing.T) {
 			}
 			img.Close()
 		}
-		_, err := Open(ref, Options{Platform: "linux/s390x"})
+		_, err := Open(context.Background(), ref, Options{Platform: "linux/s390x"})
 		if err == nil || !strings.Contains(err.Error(), "the image has: linux/amd64, linux/arm64/v8") {
 			t.Errorf("%s for s390x: %v", ref, err)
 		}
@@ -128,7 +129,7 @@ func TestCorruptBlobIsAnError(t *testing.T) {
 			os.WriteFile(b, append(data, ' '), 0o644)
 		}
 	}
-	if _, err := Open(dir, Options{Platform: "linux/amd64"}); err == nil || !strings.Contains(err.Error(), "does not match its digest") {
+	if _, err := Open(context.Background(), dir, Options{Platform: "linux/amd64"}); err == nil || !strings.Contains(err.Error(), "does not match its digest") {
 		t.Errorf("err = %v, want a digest mismatch", err)
 	}
 }

@@ -30,9 +30,14 @@ func analyzeJSON(t testing.TB, image string, extra ...string) report {
 	if r.code != 0 {
 		t.Fatalf("layerscope %s: exit %d\n%s", image, r.code, r.stderr)
 	}
+	return decodeReport(t, r.stdout)
+}
+
+func decodeReport(t testing.TB, s string) report {
+	t.Helper()
 	var rep report
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-		t.Fatalf("invalid JSON from %s: %v", image, err)
+	if err := json.Unmarshal([]byte(s), &rep); err != nil {
+		t.Fatalf("invalid JSON report: %v\n%s", err, s)
 	}
 	return rep
 }

@@ -29,16 +29,25 @@ type progressBar struct {
 func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
 
 func (b *progressBar) update(p analysis.Progress) {
+	b.draw(fmt.Sprintf("reading layers %d/%d", p.LayersDone, p.Layers), p.BytesDone, p.BytesTotal, p.LayersDone == p.Layers)
+}
+
+// export shows an engine's export before the layers are read.
+func (b *progressBar) export(stage string, done, total int64) {
+	b.draw(stage, done, total, false)
+}
+
+func (b *progressBar) draw(label string, done, total int64, final bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if time.Since(b.last) < 100*time.Millisecond && p.LayersDone < p.Layers {
+	if time.Since(b.last) < 100*time.Millisecond && !final {
 		return
 	}
 	b.last = time.Now()
 	const width = 24
 	filled := 0
-	if p.BytesTotal > 0 {
-		filled = int(min(p.BytesDone, p.BytesTotal) * width / p.BytesTotal)
+	if total > 0 {
+		filled = int(min(done, total) * width / total)
 	}
 	bar := make([]rune, width)
 	for i := range bar {
@@ -47,8 +56,11 @@ func (b *progressBar) update(p analysis.Progress) {
 			bar[i] = '█'
 		}
 	}
-	fmt.Fprintf(b.w, "\r\033[Kreading layers %s %d/%d  %s / %s", string(bar), p.LayersDone, p.Layers,
-		humanize.Bytes(uint64(p.BytesDone)), humanize.Bytes(uint64(p.BytesTotal)))
+	of := ""
+	if total > 0 {
+		of = " / " + humanize.Bytes(uint64(total))
+	}
+	fmt.Fprintf(b.w, "\r\033[K%s %s %s%s", label, string(bar), humanize.Bytes(uint64(done)), of)
 	b.drew = true
 }
 

@@ -17,6 +17,7 @@ type rootFlags struct {
 	changes    bool
 	platform   string
 	source     string
+	insecure   bool
 	baseLayers int
 	quiet      bool
 }
@@ -29,11 +30,23 @@ func newRootCmd() *cobra.Command {
 		Long: `layerscope shows what each layer of a container image added, changed and
 deleted, what the merged file system looks like, and where space is wasted.
 
-IMAGE is a docker save tarball, an OCI layout directory or an OCI archive,
-optionally with a source prefix and a tag:
-  docker-archive:PATH[:TAG|:@N]   oci:DIR[:REF]   oci-archive:PATH[:REF]`,
-		Example: `  # the report of an image saved with docker save, to stdout
+IMAGE is where the image lives, with an optional source prefix:
+  docker://NAME                   the Docker Engine (DOCKER_HOST, contexts)
+  podman://NAME                   Podman (its API socket, or podman image save)
+  registry://REF                  a registry (credentials from docker/podman login)
+  docker-archive:PATH[:TAG|:@N]   a docker save or kaniko tarball
+  oci:DIR[:REF]                   an OCI image layout directory
+  oci-archive:PATH[:REF]          an OCI archive
+Without a prefix, an existing path is a file or directory; any other name is
+looked up in the local engine, then in its registry.`,
+		Example: `  # the report of an image in the local Docker Engine, to stdout
+  layerscope --json - nginx:latest
+
+  # of an image saved with docker save
   layerscope --json - image.tar
+
+  # straight from a registry, for arm64, trusting a self-signed certificate
+  layerscope --json - --insecure --platform linux/arm64 registry://localhost:5000/app:1
 
   # with the merged file system, into a file
   layerscope --json report.json --files oci:./layout:v1
@@ -53,7 +66,8 @@ optionally with a source prefix and a tag:
 	f.BoolVar(&fl.files, "files", false, "include the merged file system in the JSON report")
 	f.BoolVar(&fl.changes, "changes", false, "include every layer's entries with their states in the JSON report")
 	f.StringVar(&fl.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: the host's)")
-	f.StringVar(&fl.source, "source", "", "where the image is: docker-archive, oci, oci-archive (default: guessed)")
+	f.StringVar(&fl.source, "source", "", "where the image is: docker, podman, registry, docker-archive, oci, oci-archive (default: guessed)")
+	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -66,15 +80,22 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 	if fl.json == "" {
 		return fmt.Errorf("the interactive explorer is not built yet: use --json FILE")
 	}
-	img, err := source.Open(arg, source.Options{Platform: fl.platform, Source: source.Kind(fl.source)})
+	var bar *progressBar
+	if !fl.quiet && isTerminal(os.Stderr) {
+		bar = newProgressBar(os.Stderr)
+		defer bar.done()
+	}
+	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Insecure: fl.insecure}
+	if bar != nil {
+		sopts.Progress = bar.export
+	}
+	img, err := source.Open(cmd.Context(), arg, sopts)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
 	opts := []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)}
-	if !fl.quiet && isTerminal(os.Stderr) {
-		bar := newProgressBar(os.Stderr)
-		defer bar.done()
+	if bar != nil {
 		opts = append(opts, analysis.WithProgress(bar.update))
 	}
 	res, err := analysis.Analyze(cmd.Context(), img, opts...)

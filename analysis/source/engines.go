@@ -1,0 +1,96 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/layerscope/layerscope/analysis/source/engine"
+	"github.com/layerscope/layerscope/analysis/source/registry"
+	"github.com/layerscope/layerscope/analysis/source/tarfs"
+)
+
+// unreachableEngine marks that no engine answered, so that the automatic
+// lookup moves on.
+type unreachableEngine = engine.UnreachableError
+
+func isNotFound(err error) bool {
+	return errors.Is(err, engine.ErrNotFound) || errors.Is(err, registry.ErrNotFound)
+}
+
+func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {
+	ep, err := engine.DockerEndpoint()
+	if err != nil {
+		return nil, err
+	}
+	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"))
+	if err != nil {
+		return nil, err
+	}
+	return fromSpool(path, ref, Docker, ep.Host)
+}
+
+// openPodman uses Podman's API socket where one answers, and the podman
+// command otherwise.
+func openPodman(ctx context.Context, ref string, opts Options) (*Image, error) {
+	progress := exportProgress(opts, "exporting from Podman")
+	var lastErr error
+	for _, ep := range engine.PodmanEndpoints() {
+		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress)
+		if err == nil {
+			return fromSpool(path, ref, Podman, ep.Host)
+		}
+		var u *engine.UnreachableError
+		if !errors.As(err, &u) {
+			return nil, err
+		}
+		lastErr = err
+	}
+	path, err := engine.PodmanSave(ctx, ref, opts.TempDir)
+	if err != nil {
+		var u *engine.UnreachableError
+		if lastErr != nil && errors.As(err, &u) {
+			return nil, lastErr
+		}
+		return nil, err
+	}
+	return fromSpool(path, ref, Podman, "podman image save")
+}
+
+func exportProgress(opts Options, stage string) engine.Progress {
+	if opts.Progress == nil {
+		return nil
+	}
+	return func(done, total int64) { opts.Progress(stage, done, total) }
+}
+
+// fromSpool opens an engine's export; closing the image removes it.
+func fromSpool(path, ref string, kind Kind, location string) (*Image, error) {
+	t, err := tarfs.Open(path)
+	if err != nil {
+		os.Remove(path)
+		return nil, err
+	}
+	// The export holds just this image: no tag needed to pick it.
+	img, err := fromDockerArchive(t, "", ref)
+	if err != nil {
+		t.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	img.Name, img.Source, img.Location = ref, kind, location
+	img.close = func() error {
+		err := t.Close()
+		return errors.Join(err, os.Remove(path))
+	}
+	return img, nil
+}
+
+func openRegistry(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
+	img, info, err := registry.Load(ctx, ref, plat, registry.Options{Insecure: opts.Insecure})
+	if err != nil {
+		return nil, err
+	}
+	return &Image{Image: img, Name: info.Ref, Source: Registry, Location: info.Ref, ManifestDigest: info.Digest.String()}, nil
+}
