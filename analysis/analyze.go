@@ -70,27 +70,29 @@ type Result struct {
 	Warnings []string
 }
 
-// Analyze reads every layer of img once and builds the result. Layers are
-// read by a bounded pool of workers and merged strictly in order.
-func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error) {
-	o := options{workers: runtime.GOMAXPROCS(0), baseLayers: 1}
-	for _, opt := range opts {
-		opt(&o)
-	}
+// Plan describes img from its manifest and config alone, before any layer
+// is read: the layers with their commands, history, diff IDs and, where the
+// source states them, stored digests and sizes. The result has no FS yet.
+func Plan(img v1.Image) (*Result, error) {
+	res, _, err := plan(img)
+	return res, err
+}
+
+func plan(img v1.Image) (*Result, []v1.Layer, error) {
 	rawCfg, err := img.RawConfigFile()
 	if err != nil {
-		return nil, fmt.Errorf("image config: %w", err)
+		return nil, nil, fmt.Errorf("image config: %w", err)
 	}
 	// The raw config, not ConfigFile(): some sources rebuild the latter.
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(rawCfg))
 	if err != nil {
-		return nil, fmt.Errorf("invalid image config: %w", err)
+		return nil, nil, fmt.Errorf("invalid image config: %w", err)
 	}
 	layers, err := img.Layers()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res := &Result{FS: tree.NewFS(), Config: cfg, Layers: make([]Layer, len(layers))}
+	res := &Result{Config: cfg, Layers: make([]Layer, len(layers))}
 	if n := len(cfg.RootFS.DiffIDs); n != len(layers) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the config lists %d diff IDs for %d layers", n, len(layers)))
 	}
@@ -98,12 +100,46 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error)
 	if warning != "" {
 		res.Warnings = append(res.Warnings, warning)
 	}
+	descs := statedLayers(img, len(layers))
 	for i := range layers {
-		res.Layers[i] = Layer{Index: i, Command: commands[i], History: steps[i]}
+		pl := &res.Layers[i]
+		*pl = Layer{Index: i, Command: commands[i], History: steps[i]}
 		if i < len(cfg.RootFS.DiffIDs) {
-			res.Layers[i].DiffID = cfg.RootFS.DiffIDs[i]
+			pl.DiffID = cfg.RootFS.DiffIDs[i]
+		}
+		if descs != nil {
+			pl.Digest, pl.CompressedSizeBytes = descs[i].Digest, descs[i].Size
 		}
 	}
+	return res, layers, nil
+}
+
+// statedLayers returns the layer descriptors of the image's manifest when
+// the source stores one (OCI layouts, registries); a docker save has none,
+// and making one up would mean reading every layer.
+func statedLayers(img v1.Image, n int) []v1.Descriptor {
+	if s, ok := img.(interface{ HasManifest() bool }); ok && !s.HasManifest() {
+		return nil
+	}
+	m, err := img.Manifest()
+	if err != nil || len(m.Layers) != n {
+		return nil
+	}
+	return m.Layers
+}
+
+// Analyze reads every layer of img once and builds the result. Layers are
+// read by a bounded pool of workers and merged strictly in order.
+func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error) {
+	o := options{workers: runtime.GOMAXPROCS(0), baseLayers: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	res, layers, err := plan(img)
+	if err != nil {
+		return nil, err
+	}
+	res.FS = tree.NewFS()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

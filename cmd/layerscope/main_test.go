@@ -62,9 +62,19 @@ func needTool(t testing.TB, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		if _, err := exec.LookPath(name); err != nil {
-			needOrSkip(t, name+" (the test script installs it)")
+			pkg := debianPackages[name]
+			if pkg == "" {
+				pkg = name
+			}
+			needOrSkip(t, fmt.Sprintf("%s (apt-get install %s; bash .ci/test.sh installs it)", name, pkg))
 		}
 	}
+}
+
+// debianPackages names the package of each tool the tests use.
+var debianPackages = map[string]string{
+	"docker": "docker.io", "docker-registry": "docker-registry", "htpasswd": "apache2-utils",
+	"goreleaser": "nothing: go install github.com/goreleaser/goreleaser/v2@v2.15.0",
 }
 
 // needOrSkip fails the test in CI and skips it elsewhere, for a missing

@@ -32,6 +32,8 @@ type Options struct {
 	Insecure bool
 	// Keychain supplies credentials (default: authn.DefaultKeychain).
 	Keychain authn.Keychain
+	// Transport replaces the HTTP transport (with its timeouts).
+	Transport http.RoundTripper
 }
 
 // Info says what was loaded.
@@ -58,10 +60,14 @@ func Load(ctx context.Context, ref string, plat v1.Platform, opts Options) (v1.I
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
+	rt := opts.Transport
+	if rt == nil {
+		rt = newTransport(opts.Insecure)
+	}
 	ropts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
-		remote.WithTransport(newTransport(opts.Insecure)),
+		remote.WithTransport(rt),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 3}),
 	}
 	info := Info{Ref: r.Name()}
