@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/gate"
 	"github.com/layerscope/layerscope/analysis/source"
 )
 
@@ -20,6 +21,9 @@ type rootFlags struct {
 	insecure   bool
 	baseLayers int
 	quiet      bool
+	ci         bool
+	ciConfig   string
+	format     string
 }
 
 func newRootCmd() *cobra.Command {
@@ -70,6 +74,7 @@ looked up in the local engine, then in its registry.`,
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
+	addGateFlags(f, &fl)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see layerscope --help)", err)
 	})
@@ -77,9 +82,45 @@ looked up in the local engine, then in its registry.`,
 }
 
 func run(cmd *cobra.Command, arg string, fl rootFlags) error {
-	if fl.json == "" {
-		return fmt.Errorf("the interactive explorer is not built yet: use --json FILE")
+	ci := fl.ci || (fl.json == "" && ciFromEnv())
+	if fl.json == "" && !ci {
+		return fmt.Errorf("the interactive explorer is not built yet: use --json FILE or --ci")
 	}
+	var gateCfg *gate.Config
+	if ci {
+		if fl.json == "-" {
+			return fmt.Errorf("--json - and --ci both write to stdout: use --ci --format json")
+		}
+		var err error
+		if gateCfg, err = loadGate(cmd, fl); err != nil {
+			return err
+		}
+	}
+	img, res, err := analyze(cmd, arg, fl)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	for _, w := range res.Warnings {
+		fmt.Fprintln(os.Stderr, "layerscope: warning: "+w)
+	}
+	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
+	if h, err := img.ConfigName(); err == nil {
+		info.ConfigDigest = h.String()
+	}
+	if fl.json != "" {
+		if err := writeJSONReport(cmd.OutOrStdout(), fl, res, info); err != nil {
+			return err
+		}
+	}
+	if ci {
+		return runGate(cmd.OutOrStdout(), fl, gateCfg, res, info)
+	}
+	return nil
+}
+
+// analyze opens the image and reads it, with progress on a terminal.
+func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *analysis.Result, error) {
 	var bar *progressBar
 	if !fl.quiet && isTerminal(os.Stderr) {
 		bar = newProgressBar(os.Stderr)
@@ -91,25 +132,24 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 	}
 	img, err := source.Open(cmd.Context(), arg, sopts)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer img.Close()
 	opts := []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)}
 	if bar != nil {
 		opts = append(opts, analysis.WithProgress(bar.update))
 	}
 	res, err := analysis.Analyze(cmd.Context(), img, opts...)
 	if err != nil {
-		return fmt.Errorf("%s: %w", arg, err)
+		img.Close()
+		return nil, nil, fmt.Errorf("%s: %w", arg, err)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(os.Stderr, "layerscope: warning: "+w)
-	}
-	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
-	if h, err := img.ConfigName(); err == nil {
-		info.ConfigDigest = h.String()
-	}
-	var out io.Writer = cmd.OutOrStdout()
+	return img, res, nil
+}
+
+// writeJSONReport writes the report to the --json file or stdout. The file
+// is created only once the analysis has succeeded.
+func writeJSONReport(stdout io.Writer, fl rootFlags, res *analysis.Result, info analysis.ImageInfo) error {
+	out := stdout
 	if fl.json != "-" {
 		file, err := os.Create(fl.json)
 		if err != nil {
