@@ -1,0 +1,481 @@
+// Package filetree is the explorer's tree pane: the selected layer's own
+// changes or the aggregated file system after it, drawn one screen at a
+// time. Nothing here walks the whole tree on a key press: rows are found by
+// stepping from the rows on screen, and each directory's visible children
+// are computed once per view and cached.
+package filetree
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/common"
+)
+
+// Options are the view settings a config file can preset.
+type Options struct {
+	Aggregated bool
+	SortBySize bool
+	Attributes bool
+	Hidden     [Unmodified + 1]bool // per Status
+}
+
+// Model is the tree pane.
+type Model struct {
+	c     *common.Common
+	fs    *tree.FS
+	layer int
+	opts  Options
+
+	width, height int
+	focused       bool
+
+	// Expansion: every directory is open or closed by default, toggled
+	// ones are the opposite.
+	defaultOpen bool
+	toggled     map[tree.NodeID]bool
+
+	filter filterState
+
+	// Rows: the cursor's node, the node on the first row, and the
+	// cursor's row on screen.
+	cursor, top tree.NodeID
+	cursorRow   int
+
+	cache viewCache
+}
+
+// viewCache holds what is derived from (layer, options, filter); any change
+// of those drops it.
+type viewCache struct {
+	children map[tree.NodeID][]tree.NodeID
+	pos      map[tree.NodeID]int
+	status   map[tree.NodeID]Status
+	live     map[liveKey]bool
+	inLayer  map[tree.NodeID]bool
+	sizes    map[tree.NodeID]int64
+}
+
+func (c *viewCache) reset() {
+	*c = viewCache{children: map[tree.NodeID][]tree.NodeID{}, pos: map[tree.NodeID]int{},
+		status: map[tree.NodeID]Status{}, live: map[liveKey]bool{}, sizes: map[tree.NodeID]int64{}}
+}
+
+// New returns the tree pane over c.Result.
+func New(c *common.Common, opts Options) *Model {
+	m := &Model{c: c, fs: c.Result.FS, opts: opts, defaultOpen: true, toggled: map[tree.NodeID]bool{}}
+	m.filter.input = newFilterInput()
+	m.cache.reset()
+	return m
+}
+
+// SetSize sets the pane's inner size.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, max(h, 1)
+	m.cursorRow = min(m.cursorRow, m.height-1)
+}
+
+// SetFocused marks the pane active.
+func (m *Model) SetFocused(f bool) { m.focused = f }
+
+// Layer is the selected layer.
+func (m *Model) Layer() int { return m.layer }
+
+// Options returns the current view settings.
+func (m *Model) Options() Options { return m.opts }
+
+// Cursor is the node under the cursor (tree.Root when the view is empty).
+func (m *Model) Cursor() tree.NodeID { return m.cursor }
+
+// CursorEntry is the entry drawn on the cursor's row, if any.
+func (m *Model) CursorEntry() tree.EntryID {
+	if m.cursor == tree.Root {
+		return tree.NoEntry
+	}
+	return m.entryOf(m.cursor)
+}
+
+// SetLayer shows layer k, keeping the cursor on the same path if it is
+// still there.
+func (m *Model) SetLayer(k int) {
+	if k == m.layer {
+		return
+	}
+	m.layer = k
+	m.refresh()
+}
+
+// Refresh recomputes the view, after the layers under it changed.
+func (m *Model) Refresh() { m.refresh() }
+
+func (m *Model) refresh() {
+	m.cache.reset()
+	if m.cursor != tree.Root && m.shownPath(m.cursor) {
+		m.placeCursor(m.cursor)
+		return
+	}
+	m.cursor, m.top, m.cursorRow = m.first(), m.first(), 0
+}
+
+// placeCursor shows n on screen at about the same row as before, and
+// never leaves rows empty at the bottom while there are rows above.
+func (m *Model) placeCursor(n tree.NodeID) {
+	m.cursor, m.top = n, n
+	below := 0 // rows after the cursor that fit on screen
+	for r, ok := n, true; ok && below < m.height-1-m.cursorRow; below++ {
+		r, ok = m.next(r)
+		if !ok {
+			break
+		}
+	}
+	want := m.height - 1 - below // rows above the cursor needed to fill the screen
+	row := 0
+	for row < max(m.cursorRow, want) {
+		p, ok := m.prev(m.top)
+		if !ok {
+			break
+		}
+		m.top = p
+		row++
+	}
+	m.cursorRow = row
+}
+
+// JumpTo opens the ancestors of n and puts the cursor on it, if it is in
+// the view.
+func (m *Model) JumpTo(n tree.NodeID) bool {
+	for a := m.fs.Parent(n); a != tree.Root; a = m.fs.Parent(a) {
+		if !m.open(a) {
+			m.toggle(a)
+		}
+	}
+	m.cache.reset()
+	if !m.shownPath(n) {
+		return false
+	}
+	m.cursorRow = m.height / 2
+	m.placeCursor(n)
+	return true
+}
+
+func (m *Model) open(n tree.NodeID) bool { return m.defaultOpen != m.toggled[n] }
+func (m *Model) toggle(n tree.NodeID)    { m.toggled[n] = !m.toggled[n] }
+func (m *Model) setOpen(n tree.NodeID, o bool) {
+	if m.open(n) != o {
+		m.toggle(n)
+	}
+}
+
+// visibleChildren lists n's children that the view shows, sorted.
+func (m *Model) visibleChildren(n tree.NodeID) []tree.NodeID {
+	if kids, ok := m.cache.children[n]; ok {
+		return kids
+	}
+	var kids []tree.NodeID
+	m.fs.Children(n, func(c tree.NodeID) bool {
+		if m.shown(c) {
+			kids = append(kids, c)
+		}
+		return true
+	})
+	byName := func(a, b tree.NodeID) int { return strings.Compare(m.fs.Name(a), m.fs.Name(b)) }
+	if m.opts.SortBySize {
+		slices.SortFunc(kids, func(a, b tree.NodeID) int {
+			if c := cmp.Compare(m.size(b), m.size(a)); c != 0 {
+				return c
+			}
+			return byName(a, b)
+		})
+	} else {
+		slices.SortFunc(kids, byName)
+	}
+	for i, c := range kids {
+		m.cache.pos[c] = i
+	}
+	m.cache.children[n] = kids
+	return kids
+}
+
+// shown: c is in the view, passes the filter and is not of a hidden
+// state (a directory stays while it holds something shown).
+func (m *Model) shown(c tree.NodeID) bool {
+	if m.filter.keep != nil && !m.filter.keep[c] {
+		return false
+	}
+	st := m.status(c)
+	if st == absent {
+		return false
+	}
+	if m.opts.Hidden[st] {
+		return m.isDir(c) && len(m.visibleChildren(c)) > 0
+	}
+	return true
+}
+
+// shownPath: n and all its ancestors are shown and open.
+func (m *Model) shownPath(n tree.NodeID) bool {
+	for ; n != tree.Root; n = m.fs.Parent(n) {
+		p := m.fs.Parent(n)
+		if !m.shown(n) || (p != tree.Root && !m.open(p)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Model) first() tree.NodeID {
+	if kids := m.visibleChildren(tree.Root); len(kids) > 0 {
+		return kids[0]
+	}
+	return tree.Root
+}
+
+// next is the row after n, in display order.
+func (m *Model) next(n tree.NodeID) (tree.NodeID, bool) {
+	if n == tree.Root {
+		return tree.Root, false
+	}
+	if m.open(n) {
+		if kids := m.visibleChildren(n); len(kids) > 0 {
+			return kids[0], true
+		}
+	}
+	for n != tree.Root {
+		p := m.fs.Parent(n)
+		sibs := m.visibleChildren(p)
+		if i := m.cache.pos[n] + 1; i < len(sibs) {
+			return sibs[i], true
+		}
+		n = p
+	}
+	return tree.Root, false
+}
+
+// prev is the row before n.
+func (m *Model) prev(n tree.NodeID) (tree.NodeID, bool) {
+	if n == tree.Root {
+		return tree.Root, false
+	}
+	p := m.fs.Parent(n)
+	sibs := m.visibleChildren(p)
+	i := m.cache.pos[n]
+	if i == 0 {
+		return p, p != tree.Root
+	}
+	return m.lastBelow(sibs[i-1]), true
+}
+
+// lastBelow is the last row of n's open subtree.
+func (m *Model) lastBelow(n tree.NodeID) tree.NodeID {
+	for m.open(n) {
+		kids := m.visibleChildren(n)
+		if len(kids) == 0 {
+			break
+		}
+		n = kids[len(kids)-1]
+	}
+	return n
+}
+
+func (m *Model) down(steps int) {
+	for ; steps > 0; steps-- {
+		n, ok := m.next(m.cursor)
+		if !ok {
+			return
+		}
+		m.cursor = n
+		if m.cursorRow < m.height-1 {
+			m.cursorRow++
+		} else {
+			m.top, _ = m.next(m.top)
+		}
+	}
+}
+
+func (m *Model) up(steps int) {
+	for ; steps > 0; steps-- {
+		n, ok := m.prev(m.cursor)
+		if !ok {
+			return
+		}
+		m.cursor = n
+		if m.cursorRow > 0 {
+			m.cursorRow--
+		} else {
+			m.top = n
+		}
+	}
+}
+
+func (m *Model) home() { m.cursor, m.top, m.cursorRow = m.first(), m.first(), 0 }
+
+func (m *Model) end() {
+	kids := m.visibleChildren(tree.Root)
+	if len(kids) == 0 {
+		return
+	}
+	m.cursorRow = m.height - 1
+	m.placeCursor(m.lastBelow(kids[len(kids)-1]))
+}
+
+// Update handles the tree pane's keys.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case filterDoneMsg:
+		return m.filterDone(msg)
+	case tea.KeyPressMsg:
+		if m.filter.editing {
+			return m.updateFilter(msg)
+		}
+		return m.handleKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.KeyMap
+	switch {
+	case key.Matches(msg, k.Down):
+		m.down(1)
+	case key.Matches(msg, k.Up):
+		m.up(1)
+	case key.Matches(msg, k.PageDown):
+		m.down(m.height)
+	case key.Matches(msg, k.PageUp):
+		m.up(m.height)
+	case key.Matches(msg, k.Top):
+		m.home()
+	case key.Matches(msg, k.Bottom):
+		m.end()
+	case key.Matches(msg, k.ToggleDir):
+		if m.cursor != tree.Root && m.isDir(m.cursor) {
+			m.toggle(m.cursor)
+		}
+	case key.Matches(msg, k.ToggleAll):
+		m.defaultOpen = !m.defaultOpen
+		clear(m.toggled)
+		m.keepCursorVisible()
+	case key.Matches(msg, k.Parent):
+		if m.cursor != tree.Root && m.isDir(m.cursor) && m.open(m.cursor) && len(m.visibleChildren(m.cursor)) > 0 {
+			m.setOpen(m.cursor, false)
+		} else if p := m.fs.Parent(m.cursor); p != tree.Root {
+			m.cursorRow = max(0, m.cursorRow-1)
+			m.placeCursor(p)
+		}
+	case key.Matches(msg, k.Open):
+		if m.cursor != tree.Root && m.isDir(m.cursor) {
+			if !m.open(m.cursor) {
+				m.setOpen(m.cursor, true)
+			} else {
+				m.down(1)
+			}
+		}
+	case key.Matches(msg, k.HideAdded):
+		m.toggleHidden(Added)
+	case key.Matches(msg, k.HideModified):
+		m.toggleHidden(Modified, MetaModified)
+	case key.Matches(msg, k.HideRemoved):
+		m.toggleHidden(Removed)
+	case key.Matches(msg, k.HideUnmodified):
+		m.toggleHidden(Unmodified)
+	case key.Matches(msg, k.Sort):
+		m.opts.SortBySize = !m.opts.SortBySize
+		m.refresh()
+	case key.Matches(msg, k.Attributes):
+		m.opts.Attributes = !m.opts.Attributes
+	case key.Matches(msg, k.ViewMode):
+		m.SetAggregated(!m.opts.Aggregated)
+	case key.Matches(msg, k.Filter):
+		m.filter.editing = true
+		m.filter.input.Focus()
+	case key.Matches(msg, k.NextMatch):
+		m.jumpMatch(true)
+	case key.Matches(msg, k.PrevMatch):
+		m.jumpMatch(false)
+	case key.Matches(msg, k.Cancel):
+		if m.filter.active() {
+			return m.clearFilter()
+		}
+	}
+	return nil
+}
+
+// SetAggregated switches between the layer's own changes and the
+// aggregated file system.
+func (m *Model) SetAggregated(on bool) {
+	m.opts.Aggregated = on
+	m.refresh()
+}
+
+func (m *Model) toggleHidden(states ...Status) {
+	hide := !m.opts.Hidden[states[0]]
+	for _, s := range states {
+		m.opts.Hidden[s] = hide
+	}
+	m.keepCursorVisible()
+}
+
+// keepCursorVisible moves the cursor up to its nearest shown ancestor.
+func (m *Model) keepCursorVisible() {
+	m.cache.reset()
+	n := m.cursor
+	for n != tree.Root && !m.shownPath(n) {
+		n = m.fs.Parent(n)
+	}
+	if n == tree.Root {
+		m.home()
+		return
+	}
+	m.placeCursor(n)
+}
+
+// ScrollWheel moves the view by lines without moving the cursor off screen.
+func (m *Model) ScrollWheel(lines int) {
+	if lines > 0 {
+		m.down(lines)
+	} else {
+		m.up(-lines)
+	}
+}
+
+// ClickRow puts the cursor on screen row y (0 = first row).
+func (m *Model) ClickRow(y int) {
+	n, row := m.top, 0
+	for row < y {
+		nn, ok := m.next(n)
+		if !ok {
+			return
+		}
+		n, row = nn, row+1
+	}
+	m.cursor, m.cursorRow = n, row
+}
+
+// Editing reports whether the filter input has the keyboard.
+func (m *Model) Editing() bool { return m.filter.editing }
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.KeyMap
+	if m.filter.editing {
+		return []key.Binding{k.Accept, k.Cancel, k.FilterRegex}
+	}
+	return []key.Binding{k.ToggleDir, k.ViewMode, k.Filter, k.Contents, k.Extract, k.History, k.Help}
+}
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.KeyMap
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.ToggleDir, k.ToggleAll, k.Parent, k.Open, k.ViewMode},
+		{k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Sort, k.Attributes},
+		{k.Filter, k.FilterRegex, k.NextMatch, k.PrevMatch, k.Cancel},
+		{k.Contents, k.Extract, k.History, k.Waste, k.SwitchPane, k.Quit},
+	}
+}

@@ -1,0 +1,152 @@
+package filetree
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/internal/uitest"
+)
+
+func newBasic(t *testing.T, opts Options, noColor bool) *Model {
+	_, res := uitest.Fixture(t, "basic.docker.tar")
+	m := New(uitest.Common(res, noColor), opts)
+	m.SetSize(70, 18)
+	m.SetFocused(true)
+	return m
+}
+
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		case "down":
+			msg = tea.KeyPressMsg{Code: tea.KeyDown}
+		case "up":
+			msg = tea.KeyPressMsg{Code: tea.KeyUp}
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "pgdown":
+			msg = tea.KeyPressMsg{Code: tea.KeyPgDown}
+		case "end":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnd}
+		default:
+			msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
+		}
+		m.Update(msg)
+	}
+}
+
+func TestGoldenViews(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		layer   int
+		opts    Options
+		keys    []string
+		noColor bool
+	}{
+		{"aggregated-last", 16, Options{Aggregated: true, Attributes: true}, nil, false},
+		{"aggregated-last-nocolor", 16, Options{Aggregated: true, Attributes: true}, nil, true},
+		{"layer10-changes", 10, Options{}, nil, false},
+		{"layer9-aggregated-removed", 9, Options{Aggregated: true}, []string{"u"}, false},
+		{"collapse-all", 16, Options{Aggregated: true}, []string{"z"}, false},
+		{"by-size", 16, Options{Aggregated: true, Attributes: true, SortBySize: true}, nil, false},
+		{"filter-link", 16, Options{Aggregated: true}, append([]string{"/"}, "l", "i", "n", "k", "enter"), false},
+		{"scrolled", 16, Options{Aggregated: true}, []string{"pgdown", "down", "down"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newBasic(t, c.opts, c.noColor)
+			m.SetLayer(c.layer)
+			press(m, c.keys...)
+			uitest.Golden(t, "tree-"+c.name, m.View())
+		})
+	}
+}
+
+func TestViewFitsItsSize(t *testing.T) {
+	m := newBasic(t, Options{Aggregated: true, Attributes: true}, false)
+	m.SetLayer(16)
+	for _, size := range [][2]int{{20, 5}, {70, 18}, {200, 60}} {
+		m.SetSize(size[0], size[1])
+		lines := strings.Split(m.View(), "\n")
+		if len(lines) != size[1] {
+			t.Errorf("%v: %d lines", size, len(lines))
+		}
+		for _, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("%v: line of %d cells: %q", size, w, ansi.Strip(l))
+			}
+		}
+	}
+}
+
+// TestNavigation walks the whole aggregated tree down and up again: every
+// row once, in the same order both ways.
+func TestNavigation(t *testing.T) {
+	m := newBasic(t, Options{Aggregated: true}, true)
+	m.SetLayer(16)
+	var down []tree.NodeID
+	for i := 0; i < 200; i++ {
+		down = append(down, m.Cursor())
+		before := m.Cursor()
+		press(m, "down")
+		if m.Cursor() == before {
+			break
+		}
+	}
+	if len(down) != 51 { // the 50 paths of basic's merged file system and the one the last layer removed
+		t.Errorf("%d rows walking down, want 51", len(down))
+	}
+	for i := len(down) - 1; i >= 0; i-- {
+		if m.Cursor() != down[i] {
+			t.Fatalf("walking up, row %d is %s, want %s", i, m.fs.Path(m.Cursor()), m.fs.Path(down[i]))
+		}
+		press(m, "up")
+	}
+	press(m, "end")
+	if m.Cursor() != down[len(down)-1] {
+		t.Errorf("end is %s", m.fs.Path(m.Cursor()))
+	}
+}
+
+func TestHideAndLayerViews(t *testing.T) {
+	m := newBasic(t, Options{}, true)
+	m.SetLayer(8) // rm /data/delete-me.txt
+	v := ansi.Strip(m.View())
+	lines := strings.Split(v, "\n")
+	if strings.TrimSpace(lines[0]) != "m └── data/" || strings.TrimSpace(lines[1]) != "D     └── delete-me.txt" {
+		t.Errorf("layer 8 view lacks the removed file:\n%s", v)
+	}
+	press(m, "r")
+	if strings.Contains(ansi.Strip(m.View()), "delete-me.txt") {
+		t.Errorf("removed entries still shown after r")
+	}
+}
+
+func TestFilterRegexAndErrors(t *testing.T) {
+	m := newBasic(t, Options{Aggregated: true}, true)
+	m.SetLayer(16)
+	press(m, "/")
+	m.Update(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	press(m, "(")
+	if !strings.Contains(m.FilterText(), "invalid regular expression") {
+		t.Errorf("invalid regex not reported: %q", m.FilterText())
+	}
+	m.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
+	press(m, "\\", ".", "s", "h", "$", "enter")
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "chmod-me.sh") || strings.Contains(v, "keep.txt") {
+		t.Errorf("regex filter view:\n%s", v)
+	}
+	press(m, "esc")
+	if m.filter.active() || !strings.Contains(ansi.Strip(m.View()), "chown-me.txt") {
+		t.Errorf("esc did not clear the filter")
+	}
+}

@@ -1,0 +1,198 @@
+package filetree
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/layerscope/layerscope/tree"
+)
+
+// syncFilterLimit: trees up to this many paths are filtered on the key
+// press itself; larger ones in the background, so typing never waits.
+const syncFilterLimit = 50_000
+
+type filterState struct {
+	input   textinput.Model
+	editing bool
+	regex   bool
+	query   string // of the filter in force
+	err     error  // an invalid regular expression
+	gen     int    // of the newest computation asked for
+	busy    bool
+	keep    []bool // per node: a match or an ancestor of one; nil = no filter
+	match   []bool
+}
+
+func (f *filterState) active() bool { return f.keep != nil || f.query != "" }
+
+type filterDoneMsg struct {
+	gen         int
+	query       string
+	keep, match []bool
+}
+
+func newFilterInput() textinput.Model {
+	in := textinput.New()
+	in.Prompt = "/"
+	in.Placeholder = "path"
+	return in
+}
+
+// FilterText is what the filter line shows, "" without a filter.
+func (m *Model) FilterText() string {
+	f := &m.filter
+	if !f.editing && !f.active() {
+		return ""
+	}
+	mode := "substring"
+	if f.regex {
+		mode = "regex"
+	}
+	status := ""
+	switch {
+	case f.err != nil:
+		status = " — " + f.err.Error()
+	case f.busy:
+		status = " — filtering…"
+	}
+	if f.editing {
+		return fmt.Sprintf("%s  (%s)%s", f.input.View(), mode, status)
+	}
+	return fmt.Sprintf("filter /%s (%s)%s", f.query, mode, status)
+}
+
+func (m *Model) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.KeyMap
+	f := &m.filter
+	switch {
+	case key.Matches(msg, k.Accept):
+		f.editing = false
+		f.input.Blur()
+		return nil
+	case key.Matches(msg, k.Cancel):
+		return m.clearFilter()
+	case key.Matches(msg, k.FilterRegex):
+		f.regex = !f.regex
+		return m.startFilter()
+	}
+	before := f.input.Value()
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if f.input.Value() != before {
+		return tea.Batch(cmd, m.startFilter())
+	}
+	return cmd
+}
+
+func (m *Model) clearFilter() tea.Cmd {
+	f := &m.filter
+	f.editing, f.query, f.err, f.keep, f.match, f.busy = false, "", nil, nil, nil, false
+	f.gen++
+	f.input.SetValue("")
+	f.input.Blur()
+	m.keepCursorVisible()
+	return nil
+}
+
+// startFilter computes the filter for the input's text.
+func (m *Model) startFilter() tea.Cmd {
+	f := &m.filter
+	f.gen++
+	q := f.input.Value()
+	if q == "" {
+		f.query, f.err, f.keep, f.match, f.busy = "", nil, nil, nil, false
+		m.keepCursorVisible()
+		return nil
+	}
+	var re *regexp.Regexp
+	if f.regex {
+		var err error
+		if re, err = regexp.Compile(q); err != nil {
+			f.err = fmt.Errorf("invalid regular expression: %w", err)
+			return nil
+		}
+	}
+	f.err = nil
+	gen, fs := f.gen, m.fs
+	compute := func() filterDoneMsg {
+		var keep, match []bool
+		m.c.Read(func() { keep, match = matchPaths(fs, q, re) })
+		return filterDoneMsg{gen: gen, query: q, keep: keep, match: match}
+	}
+	if fs.Len() <= syncFilterLimit {
+		return m.filterDone(compute())
+	}
+	f.busy = true
+	return func() tea.Msg { return compute() }
+}
+
+func (m *Model) filterDone(msg filterDoneMsg) tea.Cmd {
+	f := &m.filter
+	if msg.gen != f.gen {
+		return nil // typed on since: a newer one is coming
+	}
+	f.busy, f.query, f.keep, f.match = false, msg.query, msg.keep, msg.match
+	m.keepCursorVisible()
+	if m.cursor != tree.Root && !f.match[m.cursor] {
+		m.jumpMatch(true)
+	}
+	return nil
+}
+
+// matchPaths marks the paths that contain q (or match re) and their
+// ancestors, in one walk that builds each path from its parent's.
+func matchPaths(fs *tree.FS, q string, re *regexp.Regexp) (keep, match []bool) {
+	keep, match = make([]bool, fs.Len()), make([]bool, fs.Len())
+	needle := []byte(q)
+	buf := make([]byte, 0, 256)
+	var walk func(n tree.NodeID, parentMatched bool) bool
+	walk = func(n tree.NodeID, parentMatched bool) bool {
+		any := false
+		fs.Children(n, func(c tree.NodeID) bool {
+			start := len(buf)
+			buf = append(buf, '/')
+			buf = append(buf, fs.Name(c)...)
+			var hit bool
+			if re != nil {
+				hit = re.Match(buf)
+			} else {
+				// Only the new part of the path can hold a new match.
+				from := max(0, start-len(needle)+1)
+				hit = parentMatched || bytes.Contains(buf[from:], needle)
+			}
+			match[c] = hit
+			sub := walk(c, hit && re == nil)
+			if hit || sub {
+				keep[c] = true
+				any = true
+			}
+			buf = buf[:start]
+			return true
+		})
+		return any
+	}
+	walk(tree.Root, false)
+	return keep, match
+}
+
+// jumpMatch moves the cursor to the next (or previous) matching row.
+func (m *Model) jumpMatch(forward bool) {
+	if m.filter.match == nil {
+		return
+	}
+	step := m.next
+	if !forward {
+		step = m.prev
+	}
+	for n, ok := step(m.cursor); ok; n, ok = step(n) {
+		if m.filter.match[n] {
+			m.placeCursor(n)
+			return
+		}
+	}
+}

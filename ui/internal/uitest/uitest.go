@@ -1,0 +1,77 @@
+// Package uitest builds what the explorer's tests share: the basic
+// fixture's analysis in a common.Common, and golden-file comparison.
+package uitest
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/source"
+	"github.com/layerscope/layerscope/ui/common"
+	"github.com/layerscope/layerscope/ui/keymap"
+	"github.com/layerscope/layerscope/ui/styles"
+)
+
+// Update rewrites golden files: go test ./ui/... -update.
+var Update = flag.Bool("update", false, "rewrite golden files")
+
+// Repo is the repository's root.
+func Repo() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+}
+
+// Fixture opens and analyses testdata/fixtures/<name>.
+func Fixture(t testing.TB, name string) (*source.Image, *analysis.Result) {
+	t.Helper()
+	img, err := source.Open(context.Background(), filepath.Join(Repo(), "testdata", "fixtures", name), source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { img.Close() })
+	res, err := analysis.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, res
+}
+
+// Common wraps an analysis for components, dark background.
+func Common(res *analysis.Result, noColor bool) *common.Common {
+	return &common.Common{
+		Styles: styles.New(styles.DefaultPalette(true), noColor),
+		KeyMap: keymap.DefaultKeyMap(),
+		Result: res,
+		Lock:   &sync.RWMutex{},
+	}
+}
+
+// Golden compares got with testdata/<name>.golden, twice: as drawn (with
+// colour) and with the ANSI codes stripped (<name>.txt.golden), which is
+// the one to read in a review.
+func Golden(t testing.TB, name, got string) {
+	t.Helper()
+	for file, text := range map[string]string{name + ".golden": got, name + ".txt.golden": ansi.Strip(got)} {
+		p := filepath.Join("testdata", file)
+		if *Update {
+			os.MkdirAll("testdata", 0o755)
+			os.WriteFile(p, []byte(text), 0o644)
+		}
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v (go test -update writes it)", err)
+		}
+		if !bytes.Equal([]byte(text), want) {
+			t.Errorf("%s differs:\n%s", p, ansi.Strip(text))
+		}
+	}
+}
