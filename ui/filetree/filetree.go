@@ -52,25 +52,42 @@ type Model struct {
 
 // viewCache holds what is derived from (layer, options, filter); any change
 // of those drops it.
+//
+// Per-node values live in slices indexed by NodeID: a view of a million
+// paths touches them for every directory size, and slices are several
+// times faster than maps there.
 type viewCache struct {
 	children map[tree.NodeID][]tree.NodeID
 	pos      map[tree.NodeID]int
-	status   map[tree.NodeID]Status
-	live     map[liveKey]bool
+	status   []Status // unknownStatus until computed
+	live     [2][]int8 // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
 	inLayer  map[tree.NodeID]bool
-	sizes    map[tree.NodeID]int64
+	sizes    []int64 // -1 until computed
+	n        int     // nodes the slices cover
 }
 
-func (c *viewCache) reset() {
-	*c = viewCache{children: map[tree.NodeID][]tree.NodeID{}, pos: map[tree.NodeID]int{},
-		status: map[tree.NodeID]Status{}, live: map[liveKey]bool{}, sizes: map[tree.NodeID]int64{}}
+const unknownStatus Status = -1
+
+func (c *viewCache) reset(nodes int) {
+	if c.n != nodes || c.status == nil {
+		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes),
+			live: [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
+	} else {
+		clear(c.live[0])
+		clear(c.live[1])
+	}
+	for i := range c.status {
+		c.status[i] = unknownStatus
+		c.sizes[i] = -1
+	}
+	c.children, c.pos, c.inLayer = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}, nil
 }
 
 // New returns the tree pane over c.Result.
 func New(c *common.Common, opts Options) *Model {
 	m := &Model{c: c, fs: c.Result.FS, opts: opts, defaultOpen: true, toggled: map[tree.NodeID]bool{}}
 	m.filter.input = newFilterInput()
-	m.cache.reset()
+	m.cache.reset(m.fs.Len())
 	return m
 }
 
@@ -114,7 +131,7 @@ func (m *Model) SetLayer(k int) {
 func (m *Model) Refresh() { m.refresh() }
 
 func (m *Model) refresh() {
-	m.cache.reset()
+	m.cache.reset(m.fs.Len())
 	if m.cursor != tree.Root && m.shownPath(m.cursor) {
 		m.placeCursor(m.cursor)
 		return
@@ -154,7 +171,6 @@ func (m *Model) JumpTo(n tree.NodeID) bool {
 			m.toggle(a)
 		}
 	}
-	m.cache.reset()
 	if !m.shownPath(n) {
 		return false
 	}
@@ -417,12 +433,14 @@ func (m *Model) toggleHidden(states ...Status) {
 	for _, s := range states {
 		m.opts.Hidden[s] = hide
 	}
+	m.cache.reset(m.fs.Len())
 	m.keepCursorVisible()
 }
 
 // keepCursorVisible moves the cursor up to its nearest shown ancestor.
+// Callers that changed what is shown reset the cache first; opening and
+// closing directories changes nothing cached.
 func (m *Model) keepCursorVisible() {
-	m.cache.reset()
 	n := m.cursor
 	for n != tree.Root && !m.shownPath(n) {
 		n = m.fs.Parent(n)

@@ -95,8 +95,18 @@ func (m *Model) clearFilter() tea.Cmd {
 	f.gen++
 	f.input.SetValue("")
 	f.input.Blur()
+	m.cache.reset(m.fs.Len())
 	m.keepCursorVisible()
 	return nil
+}
+
+// startFilterSync computes the filter on the calling goroutine (for
+// benchmarks, which measure the work a keystroke starts).
+func (m *Model) startFilterSync() filterDoneMsg {
+	m.filter.gen++
+	var keep, match []bool
+	keep, match = matchPaths(m.fs, m.filter.input.Value(), nil)
+	return filterDoneMsg{gen: m.filter.gen, query: m.filter.input.Value(), keep: keep, match: match}
 }
 
 // startFilter computes the filter for the input's text.
@@ -106,6 +116,7 @@ func (m *Model) startFilter() tea.Cmd {
 	q := f.input.Value()
 	if q == "" {
 		f.query, f.err, f.keep, f.match, f.busy = "", nil, nil, nil, false
+		m.cache.reset(m.fs.Len())
 		m.keepCursorVisible()
 		return nil
 	}
@@ -137,6 +148,7 @@ func (m *Model) filterDone(msg filterDoneMsg) tea.Cmd {
 		return nil // typed on since: a newer one is coming
 	}
 	f.busy, f.query, f.keep, f.match = false, msg.query, msg.keep, msg.match
+	m.cache.reset(m.fs.Len())
 	m.keepCursorVisible()
 	if m.cursor != tree.Root && !f.match[m.cursor] {
 		m.jumpMatch(true)

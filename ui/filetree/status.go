@@ -25,7 +25,10 @@ var markers = [...]string{"A", "M", "m", "D", " "}
 // in the layer view, the layer's own entries and the directories above
 // them.
 func (m *Model) status(n tree.NodeID) Status {
-	if st, ok := m.cache.status[n]; ok {
+	if int(n) >= len(m.cache.status) {
+		return m.computeStatus(n) // added by a layer read since the reset
+	}
+	if st := m.cache.status[n]; st != unknownStatus {
 		return st
 	}
 	st := m.computeStatus(n)
@@ -76,20 +79,22 @@ func entryStatus(e *tree.Entry) Status {
 	return Unmodified // a marker that removes nothing
 }
 
-// liveAt memoises FS.LiveAt, which searches subtrees for older layers.
+// liveAt memoises FS.LiveAt, which searches subtrees for older layers; k
+// is the selected layer or the one below it.
 func (m *Model) liveAt(n tree.NodeID, k int) bool {
-	key := liveKey{n, k}
-	if v, ok := m.cache.live[key]; ok {
-		return v
+	memo := m.cache.live[m.layer-k]
+	if int(n) >= len(memo) {
+		return m.fs.LiveAt(n, k)
+	}
+	if v := memo[n]; v != 0 {
+		return v == 2
 	}
 	v := m.fs.LiveAt(n, k)
-	m.cache.live[key] = v
+	memo[n] = 1
+	if v {
+		memo[n] = 2
+	}
 	return v
-}
-
-type liveKey struct {
-	n tree.NodeID
-	k int
 }
 
 // layerEntry returns the entry the selected layer has at n (its last one,

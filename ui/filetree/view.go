@@ -14,8 +14,8 @@ import (
 // size is what n holds in the view: a file's bytes, or the sum below a
 // directory. Memoised per view.
 func (m *Model) size(n tree.NodeID) int64 {
-	if s, ok := m.cache.sizes[n]; ok {
-		return s
+	if int(n) < len(m.cache.sizes) && m.cache.sizes[n] >= 0 {
+		return m.cache.sizes[n]
 	}
 	var s int64
 	if id := m.entryOf(n); id != tree.NoEntry && m.fs.Entry(id).Type != tree.TypeDir {
@@ -28,7 +28,9 @@ func (m *Model) size(n tree.NodeID) int64 {
 			return true
 		})
 	}
-	m.cache.sizes[n] = s
+	if int(n) < len(m.cache.sizes) {
+		m.cache.sizes[n] = s
+	}
 	return s
 }
 

@@ -1,0 +1,108 @@
+package filetree
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/source"
+	"github.com/layerscope/layerscope/analysis/synth"
+	"github.com/layerscope/layerscope/ui/internal/uitest"
+)
+
+var (
+	bigOnce sync.Once
+	bigRes  *analysis.Result
+)
+
+// bigAnalysis is 10 layers × 20,000 files (2,000 each in CI, where the
+// benchmarks only run once to keep them working).
+func bigAnalysis(b *testing.B) *analysis.Result {
+	bigOnce.Do(func() {
+		files := 20000
+		if os.Getenv("CI") == "true" {
+			files = 2000
+		}
+		dir, err := os.MkdirTemp("", "layerscope-bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		p := filepath.Join(dir, "img.tar")
+		if err := synth.WriteDockerArchive(p, "bench:1", synth.Spec{Layers: 10, Files: files, FileSize: 100, Whiteout: 500}); err != nil {
+			b.Fatal(err)
+		}
+		img, err := source.Open(context.Background(), p, source.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer img.Close()
+		if bigRes, err = analysis.Analyze(context.Background(), img); err != nil {
+			b.Fatal(err)
+		}
+	})
+	return bigRes
+}
+
+func benchModel(b *testing.B, opts Options) *Model {
+	m := New(uitest.Common(bigAnalysis(b), false), opts)
+	m.SetSize(120, 50)
+	m.SetFocused(true)
+	m.SetLayer(9)
+	m.View()
+	return m
+}
+
+// BenchmarkKeys measures update and view for each kind of key press on a
+// 200,000-file image.
+func BenchmarkKeys(b *testing.B) {
+	down := tea.KeyPressMsg{Code: tea.KeyDown}
+	pgdown := tea.KeyPressMsg{Code: tea.KeyPgDown}
+	cases := []struct {
+		name string
+		step func(m *Model, i int)
+	}{
+		{"down", func(m *Model, i int) { m.Update(down) }},
+		{"pagedown", func(m *Model, i int) { m.Update(pgdown) }},
+		{"switch-layer", func(m *Model, i int) { m.SetLayer(i % 10) }},
+		{"view-mode", func(m *Model, i int) { m.SetAggregated(i%2 == 0) }},
+		{"collapse-all", func(m *Model, i int) { m.Update(tea.KeyPressMsg{Code: 'z', Text: "z"}) }},
+		{"filter-keystroke", func(m *Model, i int) {
+			m.filter.input.SetValue([]string{"d00", "d001", "file-0001"}[i%3])
+			m.filterDone(m.startFilterSync())
+		}},
+	}
+	cases = append(cases,
+		struct {
+			name string
+			step func(m *Model, i int)
+		}{"switch-layer-collapsed", func(m *Model, i int) {
+			if i == 0 {
+				m.Update(tea.KeyPressMsg{Code: 'z', Text: "z"})
+			}
+			m.SetLayer(i % 10)
+		}},
+		struct {
+			name string
+			step func(m *Model, i int)
+		}{"switch-layer-by-size", func(m *Model, i int) {
+			m.opts.SortBySize = true
+			m.SetLayer(i % 10)
+		}})
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			m := benchModel(b, Options{Aggregated: true, Attributes: true})
+			i := 0
+			for b.Loop() {
+				c.step(m, i)
+				m.View()
+				i++
+			}
+		})
+	}
+}
