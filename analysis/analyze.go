@@ -29,6 +29,8 @@ type options struct {
 	workers    int
 	baseLayers int
 	progress   func(Progress)
+	lock       sync.Locker
+	merged     func(layer int)
 }
 
 // Option tunes Analyze.
@@ -40,6 +42,12 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = max(n, 1)
 // WithBaseLayers says how many bottom layers are the base image, for
 // userSizeBytes (default 1).
 func WithBaseLayers(n int) Option { return func(o *options) { o.baseLayers = max(n, 0) } }
+
+// WithLock makes Read hold l while it changes the result.
+func WithLock(l sync.Locker) Option { return func(o *options) { o.lock = l } }
+
+// WithMerged is called, from Read's goroutine, after each layer is merged.
+func WithMerged(fn func(layer int)) Option { return func(o *options) { o.merged = fn } }
 
 // WithProgress receives progress reports from any goroutine.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
@@ -60,7 +68,7 @@ type Layer struct {
 	WastedBytes         int64 // bytes of its entries that end up shadowed
 }
 
-// Result is a complete analysis.
+// Result is an analysis: planned (layers known), being read, or done.
 type Result struct {
 	FS       *tree.FS
 	Config   *v1.ConfigFile
@@ -68,6 +76,10 @@ type Result struct {
 	Metrics  Metrics
 	Wasted   []WastedFile
 	Warnings []string
+
+	layers []v1.Layer // to read
+	merged int        // layers in FS so far
+	done   bool
 }
 
 // Plan describes img from its manifest and config alone, before any layer
@@ -92,7 +104,7 @@ func plan(img v1.Image) (*Result, []v1.Layer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	res := &Result{Config: cfg, Layers: make([]Layer, len(layers))}
+	res := &Result{Config: cfg, Layers: make([]Layer, len(layers)), FS: tree.NewFS(), layers: layers}
 	if n := len(cfg.RootFS.DiffIDs); n != len(layers) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the config lists %d diff IDs for %d layers", n, len(layers)))
 	}
@@ -131,42 +143,75 @@ func statedLayers(img v1.Image, n int) []v1.Descriptor {
 // Analyze reads every layer of img once and builds the result. Layers are
 // read by a bounded pool of workers and merged strictly in order.
 func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error) {
+	res, err := Plan(img)
+	if err != nil {
+		return nil, err
+	}
+	if err := res.Read(ctx, opts...); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Read reads the planned image's layers into r.FS and computes the
+// metrics. With WithLock, every change to r is made holding the lock, so
+// that a UI can show the tree while it fills in.
+func (r *Result) Read(ctx context.Context, opts ...Option) error {
 	o := options{workers: runtime.GOMAXPROCS(0), baseLayers: 1}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	res, layers, err := plan(img)
-	if err != nil {
-		return nil, err
+	lock := o.lock
+	if lock == nil {
+		lock = noLock{}
 	}
-	res.FS = tree.NewFS()
-
+	layers := r.layers
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results, window := readAll(ctx, layers, o)
-	m := merger{fs: res.FS}
+	m := merger{fs: r.FS}
 	for i := range layers {
-		r := <-results[i]
+		rr := <-results[i]
 		<-window
-		if r.err != nil {
+		if rr.err != nil {
 			cancel()
-			return nil, fmt.Errorf("layer %d%s: %w", i, describe(layers[i]), r.err)
+			return fmt.Errorf("layer %d%s: %w", i, describe(layers[i]), rr.err)
 		}
-		d := r.data
-		l := &res.Layers[i]
+		d := rr.data
+		lock.Lock()
+		l := &r.Layers[i]
 		l.Digest, l.CompressedSizeBytes, l.Compression = d.digest, d.storedSize, d.compression
 		if l.DiffID.Hex != "" && l.DiffID != d.diffID {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("layer %d: content digest %s does not match the config's diff_id %s", i, d.diffID, l.DiffID))
+			r.Warnings = append(r.Warnings, fmt.Sprintf("layer %d: content digest %s does not match the config's diff_id %s", i, d.diffID, l.DiffID))
 		}
 		for _, w := range d.warnings {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("layer %d: %s", i, w))
+			r.Warnings = append(r.Warnings, fmt.Sprintf("layer %d: %s", i, w))
 		}
 		m.addLayer(d)
+		r.merged = i + 1
+		lock.Unlock()
+		if o.merged != nil {
+			o.merged(i)
+		}
 	}
-	res.Warnings = append(res.Warnings, m.warnings...)
-	res.measure(o.baseLayers)
-	return res, nil
+	lock.Lock()
+	defer lock.Unlock()
+	r.Warnings = append(r.Warnings, m.warnings...)
+	r.measure(o.baseLayers)
+	r.done = true
+	return nil
 }
+
+// Merged is how many layers (from the bottom) are in the FS so far.
+func (r *Result) Merged() int { return r.merged }
+
+// Done reports whether every layer is read and the metrics are computed.
+func (r *Result) Done() bool { return r.done }
+
+type noLock struct{}
+
+func (noLock) Lock()   {}
+func (noLock) Unlock() {}
 
 func describe(l v1.Layer) string {
 	if p, ok := l.(interface{ Path() string }); ok {
