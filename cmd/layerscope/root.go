@@ -24,6 +24,7 @@ type rootFlags struct {
 	ci         bool
 	ciConfig   string
 	format     string
+	config     string
 }
 
 func newRootCmd() *cobra.Command {
@@ -75,6 +76,7 @@ looked up in the local engine, then in its registry.`,
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
 	addGateFlags(f, &fl)
+	f.StringVar(&fl.config, "config", "", "explorer configuration `FILE` (default: $XDG_CONFIG_HOME/layerscope/config.yaml)")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see layerscope --help)", err)
 	})
@@ -84,7 +86,7 @@ looked up in the local engine, then in its registry.`,
 func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 	ci := fl.ci || (fl.json == "" && ciFromEnv())
 	if fl.json == "" && !ci {
-		return fmt.Errorf("the interactive explorer is not built yet: use --json FILE or --ci")
+		return explore(cmd, arg, fl)
 	}
 	var gateCfg *gate.Config
 	if ci {

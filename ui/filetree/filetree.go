@@ -59,7 +59,7 @@ type Model struct {
 type viewCache struct {
 	children map[tree.NodeID][]tree.NodeID
 	pos      map[tree.NodeID]int
-	status   []Status // unknownStatus until computed
+	status   []Status  // unknownStatus until computed
 	live     [2][]int8 // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
 	inLayer  map[tree.NodeID]bool
 	sizes    []int64 // -1 until computed

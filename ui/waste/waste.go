@@ -1,0 +1,256 @@
+// Package waste is the explorer's list of wasted files: file bytes a layer
+// added that a later layer overwrote or deleted, largest first. Enter
+// picks one; the app then shows it in the tree at the layer that added it.
+package waste
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/dustin/go-humanize"
+
+	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/ui/common"
+)
+
+// Model is the list.
+type Model struct {
+	c *common.Common
+
+	selected, offset int
+	width, height    int
+
+	chosen bool
+
+	// Derived from the list, computed once.
+	total  int64
+	byW    int // the widest "overwritten by N"
+	addedW int // the widest "added in N"
+	pathW  int // the widest path
+	known  int // len of the list these were computed for; -1 before
+}
+
+// New returns the list of c.Result.Wasted, which is complete once the
+// analysis is done, with the largest file selected.
+func New(c *common.Common) *Model {
+	return &Model{c: c, width: 80, height: 24, known: -1}
+}
+
+func (m *Model) files() []analysis.WastedFile { return m.c.Result.Wasted }
+
+// measure computes the total and the width of the last column.
+func (m *Model) measure() {
+	files := m.files()
+	if m.known == len(files) {
+		return
+	}
+	m.known, m.total, m.byW, m.addedW, m.pathW = len(files), 0, len("hidden by"), 0, 0
+	for _, f := range files {
+		m.total += f.Bytes
+		m.byW = max(m.byW, len(by(f)))
+		m.addedW = max(m.addedW, len(fmt.Sprintf("added in %d", f.Layer)))
+		m.pathW = max(m.pathW, ansi.StringWidth(clean(f.Path)))
+	}
+}
+
+// Title is "Wasted files (N, total size)".
+func (m *Model) Title() string {
+	m.measure()
+	return fmt.Sprintf("Wasted files (%d, %s)", len(m.files()), humanize.Bytes(uint64(m.total)))
+}
+
+// SetSize sets the inner size.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = max(w, 1), max(h, 1)
+	m.scrollTo()
+}
+
+// Chosen is the file picked with enter: its path and the layer that
+// added it; ok is false when the list was closed without a choice.
+func (m *Model) Chosen() (path string, layer int, ok bool) {
+	files := m.files()
+	if !m.chosen || m.selected >= len(files) {
+		return "", 0, false
+	}
+	f := files[m.selected]
+	return f.Path, f.Layer, true
+}
+
+// Selected is the index of the selected file.
+func (m *Model) Selected() int { return m.selected }
+
+// rows is how many files fit under the header.
+func (m *Model) rows() int { return max(m.height-1, 1) }
+
+func (m *Model) selectRow(i int) {
+	m.selected = max(0, min(i, len(m.files())-1))
+	m.scrollTo()
+}
+
+func (m *Model) scrollTo() {
+	if m.selected < m.offset {
+		m.offset = m.selected
+	}
+	if m.selected >= m.offset+m.rows() {
+		m.offset = m.selected - m.rows() + 1
+	}
+	m.offset = max(0, min(m.offset, len(m.files())-m.rows()))
+}
+
+// Update moves the selection; enter chooses and closes, esc and q close.
+func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil, false
+	}
+	km := m.c.KeyMap
+	switch {
+	case key.Matches(k, km.Accept):
+		m.chosen = len(m.files()) > 0
+		return nil, true
+	case key.Matches(k, km.Cancel, km.Quit):
+		m.chosen = false
+		return nil, true
+	case key.Matches(k, km.Down):
+		m.selectRow(m.selected + 1)
+	case key.Matches(k, km.Up):
+		m.selectRow(m.selected - 1)
+	case key.Matches(k, km.PageDown):
+		m.selectRow(m.selected + m.rows())
+	case key.Matches(k, km.PageUp):
+		m.selectRow(m.selected - m.rows())
+	case key.Matches(k, km.Top):
+		m.selectRow(0)
+	case key.Matches(k, km.Bottom):
+		m.selectRow(len(m.files()) - 1)
+	}
+	return nil, false
+}
+
+// by is the last column: what hid the file.
+func by(f analysis.WastedFile) string {
+	if f.Deleted {
+		return fmt.Sprintf("deleted by %d", f.ShadowedBy)
+	}
+	return fmt.Sprintf("overwritten by %d", f.ShadowedBy)
+}
+
+const sizeW = 7 // "999 kB", "1.2 MB"
+
+// columns splits the width between path and "added in" once size and
+// "hidden by" have theirs: the path first, then the command.
+func (m *Model) columns() (pathW, addedW int) {
+	rest := max(m.width-sizeW-m.byW-6, 2)
+	pathW = max(min(m.pathW, rest-m.addedW), min(rest, 12))
+	if m.pathW > pathW && rest-m.addedW > 0 {
+		pathW = rest - m.addedW
+	}
+	return pathW, rest - pathW
+}
+
+// View draws height lines of at most width cells.
+func (m *Model) View() string {
+	m.measure()
+	m.scrollTo()
+	st := m.c.Styles
+	files := m.files()
+	out := make([]string, 0, m.height)
+	switch {
+	case !m.c.Result.Done():
+		out = append(out, st.Dim.Render("The wasted files are known once every layer is read."))
+	case len(files) == 0:
+		out = append(out, "No wasted files.", st.Dim.Render("Every file a layer adds is in the final image."))
+	default:
+		pathW, addedW := m.columns()
+		out = append(out, st.Dim.Render(fmt.Sprintf("%*s  %s  %s  %s", sizeW, "size", pad("path", pathW), pad("added in", addedW), "hidden by")))
+		for i := m.offset; i < len(files) && len(out) < m.height; i++ {
+			out = append(out, m.row(files[i], i == m.selected, pathW, addedW))
+		}
+	}
+	for len(out) < m.height {
+		out = append(out, "")
+	}
+	for i, l := range out {
+		out[i] = ansi.Truncate(l, m.width, "…")
+	}
+	return strings.Join(out, "\n")
+}
+
+// row draws one file.
+func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) string {
+	st := m.c.Styles
+	path := clean(f.Path)
+	if w := ansi.StringWidth(path); w > pathW {
+		path = ansi.TruncateLeft(path, w-pathW+1, "…") // the end of a path says most
+	}
+	added := fmt.Sprintf("added in %d", f.Layer)
+	if f.Layer < len(m.c.Result.Layers) {
+		if cmd := clean(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+5 {
+			added += " (" + ansi.Truncate(cmd, addedW-len(added)-3, "…") + ")"
+		}
+	}
+	added = ansi.Truncate(added, addedW, "…")
+	hidden := by(f)
+	cells := []string{fmt.Sprintf("%*s", sizeW, humanize.Bytes(uint64(f.Bytes))), pad(path, pathW), pad(added, addedW), hidden}
+	if selected {
+		line := strings.Join(cells, "  ")
+		return st.SelectedActive.Render(pad(line, m.width))
+	}
+	cells[2] = st.Dim.Render(cells[2])
+	if !st.NoColor {
+		if f.Deleted {
+			cells[3] = st.Removed.Render(hidden)
+		} else {
+			cells[3] = st.Modified.Render(hidden)
+		}
+	}
+	return strings.Join(cells, "  ")
+}
+
+// pad fills s with spaces to w cells.
+func pad(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
+}
+
+// clean makes a path or command safe to print: control characters become
+// "?" and newlines spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// ShortHelp implements help.KeyMap.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.c.KeyMap
+	return []key.Binding{k.Up, k.Down, showBinding(k.Accept), closeBinding(k.Cancel, k.Quit)}
+}
+
+// FullHelp implements help.KeyMap.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.c.KeyMap
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), closeBinding(k.Cancel, k.Quit)}}
+}
+
+// showBinding describes enter as showing the file in the tree.
+func showBinding(accept key.Binding) key.Binding {
+	return key.NewBinding(key.WithKeys(accept.Keys()...), key.WithHelp(accept.Help().Key, "show in tree"))
+}
+
+// closeBinding describes esc and q as closing the pane.
+func closeBinding(cancel, quit key.Binding) key.Binding {
+	keys := append(append([]string{}, cancel.Keys()...), quit.Keys()...)
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(cancel.Help().Key+"/"+quit.Help().Key, "close"))
+}

@@ -1,0 +1,210 @@
+package waste
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/synth"
+	"github.com/layerscope/layerscope/ui/internal/uitest"
+)
+
+// wasteful: layer 0 adds a big file, a config, a cache directory and 20
+// small files; layer 1 overwrites the big file and deletes the cache and
+// the small files; layer 2 overwrites the config.
+func wasteful(t *testing.T) *analysis.Result {
+	t.Helper()
+	l0 := []synth.Entry{
+		synth.File("opt/app/big.bin", strings.Repeat("a", 3000)),
+		synth.File("etc/app.conf", "v=1"),
+		synth.Dir("tmp/"), synth.File("tmp/cache", strings.Repeat("c", 2000)),
+		synth.Dir("many/"),
+	}
+	for i := 0; i < 20; i++ {
+		l0 = append(l0, synth.File(fmt.Sprintf("many/deeply/nested/directory/file-%02d.txt", i), strings.Repeat("x", 100+i)))
+	}
+	img, err := synth.Image(l0,
+		[]synth.Entry{synth.File("opt/app/big.bin", "b"), synth.Whiteout("tmp"), synth.Whiteout("many")},
+		[]synth.Entry{synth.File("etc/app.conf", "v=2")},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := analysis.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Layers[0].Command = "COPY rootfs / # with a long command that is cut"
+	res.Layers[1].Command = "RUN rm -rf /tmp /many && echo b > /opt/app/big.bin"
+	return res
+}
+
+func newWaste(t *testing.T, res *analysis.Result, noColor bool) *Model {
+	t.Helper()
+	m := New(uitest.Common(res, noColor))
+	m.SetSize(60, 12)
+	return m
+}
+
+var (
+	down   = tea.KeyPressMsg{Code: tea.KeyDown}
+	up     = tea.KeyPressMsg{Code: tea.KeyUp}
+	pgdown = tea.KeyPressMsg{Code: tea.KeyPgDown}
+	pgup   = tea.KeyPressMsg{Code: tea.KeyPgUp}
+	end    = tea.KeyPressMsg{Code: tea.KeyEnd}
+	home   = tea.KeyPressMsg{Code: tea.KeyHome}
+	enter  = tea.KeyPressMsg{Code: tea.KeyEnter}
+	esc    = tea.KeyPressMsg{Code: tea.KeyEscape}
+	q      = tea.KeyPressMsg{Code: 'q', Text: "q"}
+)
+
+func press(m *Model, keys ...tea.KeyPressMsg) (closed bool) {
+	for _, k := range keys {
+		_, closed = m.Update(k)
+	}
+	return closed
+}
+
+func TestGolden(t *testing.T) {
+	res := wasteful(t)
+	for _, c := range []struct {
+		name    string
+		noColor bool
+		width   int
+		keys    []tea.KeyPressMsg
+	}{
+		{"list", false, 60, nil},
+		{"list-nocolor", true, 60, nil},
+		{"scrolled", false, 60, []tea.KeyPressMsg{pgdown, down, down}},
+		{"wide-nocolor", true, 100, []tea.KeyPressMsg{down}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := newWaste(t, res, c.noColor)
+			m.SetSize(c.width, 12)
+			press(m, c.keys...)
+			uitest.Golden(t, "waste-"+c.name, m.View())
+		})
+	}
+	img, err := synth.Image([]synth.Entry{synth.File("f", "1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := analysis.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newWaste(t, none, true)
+	uitest.Golden(t, "waste-none", m.View())
+	if m.Title() != "Wasted files (0, 0 B)" {
+		t.Errorf("title %q", m.Title())
+	}
+	if !press(m, enter) {
+		t.Errorf("enter did not close the empty list")
+	}
+	if _, _, ok := m.Chosen(); ok {
+		t.Errorf("a choice from an empty list")
+	}
+}
+
+func TestTitle(t *testing.T) {
+	m := newWaste(t, wasteful(t), true)
+	// 3000 + 2000 + 3 + the 20 small files (100..119)
+	if got, want := m.Title(), "Wasted files (23, 7.2 kB)"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+}
+
+func TestSelectionAndChoice(t *testing.T) {
+	res := wasteful(t)
+	m := newWaste(t, res, true)
+	mark, _, _ := strings.Cut(m.c.Styles.SelectedActive.Render("x"), "x")
+	selectedLine := func() string {
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.HasPrefix(l, mark) {
+				return strings.TrimSpace(ansi.Strip(l))
+			}
+		}
+		return ""
+	}
+	if !strings.HasPrefix(selectedLine(), "3.0 kB  /opt/app/big.bin") || mark == "" {
+		t.Errorf("first selection: %q", selectedLine())
+	}
+	for _, c := range []struct {
+		key  tea.KeyPressMsg
+		want int
+	}{
+		{down, 1}, {down, 2}, {up, 1}, {pgdown, 12}, {pgdown, 22}, {end, 22}, {down, 22},
+		{pgup, 11}, {home, 0}, {up, 0},
+	} {
+		if press(m, c.key) {
+			t.Fatalf("%v closed", c.key)
+		}
+		if m.Selected() != c.want {
+			t.Fatalf("after %v: selected %d, want %d", c.key, m.Selected(), c.want)
+		}
+		if l := selectedLine(); !strings.Contains(l, strings.TrimPrefix(res.Wasted[c.want].Path, "/many/deeply/nested/directory")) {
+			t.Fatalf("after %v: the selected row on screen is %q, want %s", c.key, l, res.Wasted[c.want].Path)
+		}
+	}
+	press(m, down) // 2 kB /tmp/cache, deleted by layer 1
+	if !press(m, enter) {
+		t.Fatalf("enter did not close")
+	}
+	p, layer, ok := m.Chosen()
+	if !ok || p != "/tmp/cache" || layer != 0 {
+		t.Errorf("Chosen() = %q, %d, %v; want /tmp/cache, 0, true", p, layer, ok)
+	}
+	if w := res.Wasted[1]; !w.Deleted || w.ShadowedBy != 1 {
+		t.Errorf("the fixture is not what the test thinks: %+v", w)
+	}
+}
+
+func TestCloseWithoutChoice(t *testing.T) {
+	for _, k := range []tea.KeyPressMsg{esc, q} {
+		m := newWaste(t, wasteful(t), true)
+		press(m, down)
+		if !press(m, k) {
+			t.Errorf("%v did not close", k)
+		}
+		if _, _, ok := m.Chosen(); ok {
+			t.Errorf("%v closed with a choice", k)
+		}
+	}
+	m := newWaste(t, wasteful(t), true)
+	if _, closed := m.Update(tea.WindowSizeMsg{Width: 10}); closed {
+		t.Errorf("a non-key message closed")
+	}
+	if _, _, ok := m.Chosen(); ok {
+		t.Errorf("a choice before enter")
+	}
+}
+
+func TestViewFitsItsSize(t *testing.T) {
+	m := newWaste(t, wasteful(t), false)
+	for _, size := range [][2]int{{1, 1}, {20, 5}, {60, 12}, {200, 60}} {
+		m.SetSize(size[0], size[1])
+		for _, k := range []tea.KeyPressMsg{home, end} {
+			press(m, k)
+			lines := strings.Split(m.View(), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%v: %d lines", size, len(lines))
+			}
+			for _, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%v: line of %d cells: %q", size, w, ansi.Strip(l))
+				}
+			}
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	if got := clean("a\x1b[31mb\nc\u0085"); got != "a?[31mb c?" {
+		t.Errorf("clean: %q", got)
+	}
+}
