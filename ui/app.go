@@ -120,6 +120,19 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.load.next(), tea.RequestBackgroundColor)
 }
 
+// loadNow loads the image on the calling goroutine, for tests that draw
+// the loaded screen without running a program.
+func (m *Model) loadNow() {
+	m.load.start(m.ctx, m.open, m.cfg.Analysis)
+	for {
+		msg := <-m.load.events
+		m.Update(msg)
+		if _, done := msg.(loadedMsg); done {
+			return
+		}
+	}
+}
+
 // Err is the error loading ended with, if any.
 func (m *Model) Err() error { return m.err }
 

@@ -5,7 +5,6 @@ package uitest
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,8 +20,10 @@ import (
 	"github.com/layerscope/layerscope/ui/styles"
 )
 
-// Update rewrites golden files: go test ./ui/... -update.
-var Update = flag.Bool("update", false, "rewrite golden files")
+// updating reports whether golden files are to be rewritten:
+// LAYERSCOPE_UPDATE_GOLDEN=1 go test ./ui/... (an environment variable,
+// as teatest's golden package owns the -update flag).
+func updating() bool { return os.Getenv("LAYERSCOPE_UPDATE_GOLDEN") == "1" }
 
 // Repo is the repository's root.
 func Repo() string {
@@ -62,13 +63,13 @@ func Golden(t testing.TB, name, got string) {
 	t.Helper()
 	for file, text := range map[string]string{name + ".golden": got, name + ".txt.golden": ansi.Strip(got)} {
 		p := filepath.Join("testdata", file)
-		if *Update {
+		if updating() {
 			os.MkdirAll("testdata", 0o755)
 			os.WriteFile(p, []byte(text), 0o644)
 		}
 		want, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatalf("%v (go test -update writes it)", err)
+			t.Fatalf("%v (LAYERSCOPE_UPDATE_GOLDEN=1 go test writes it)", err)
 		}
 		if !bytes.Equal([]byte(text), want) {
 			t.Errorf("%s differs:\n%s", p, ansi.Strip(text))

@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/layerscope/layerscope/analysis/source"
+	"github.com/layerscope/layerscope/ui/details"
+	"github.com/layerscope/layerscope/ui/internal/uitest"
+)
+
+// fixtureOpener opens testdata/fixtures/<name>, as the CLI's opener does.
+func fixtureOpener(name string) Opener {
+	return func(ctx context.Context, _ func(string, int64, int64)) (*Image, error) {
+		img, err := source.Open(ctx, filepath.Join(uitest.Repo(), "testdata", "fixtures", name), source.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &Image{V1: img, Close: img.Close, Info: details.Image{Name: img.Name, Source: string(img.Source), Platform: img.Platform}}, nil
+	}
+}
+
+func newApp(t *testing.T, name string, noColor bool) *Model {
+	m := New(context.Background(), fixtureOpener(name), Config{NoColor: noColor})
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// loaded is the app with the basic fixture read, sized w×h.
+func loaded(t *testing.T, w, h int, noColor bool) *Model {
+	m := newApp(t, "basic.docker.tar", noColor)
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.loadNow()
+	return m
+}
+
+func keys(m *Model, ks ...string) {
+	for _, k := range ks {
+		m.Update(keyMsg(k))
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+}
+
+func screen(m *Model) string { return ansi.Strip(m.render()) }
+
+func TestGoldenScreens(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		w, h    int
+		noColor bool
+		keys    []string
+	}{
+		{"loaded", 120, 36, false, nil},
+		{"loaded-nocolor", 120, 36, true, nil},
+		{"layer10-tree", 120, 36, false, []string{"j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "tab"}},
+		{"aggregated", 100, 30, false, []string{"G", "v", "tab"}},
+		{"help", 120, 36, false, []string{"?"}},
+		{"too-small", 50, 12, false, nil},
+		{"history", 120, 30, true, []string{"tab", "/", "c", "h", "o", "w", "n", "-", "m", "e", "enter", "i"}},
+		{"waste", 120, 30, true, []string{"w"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := loaded(t, c.w, c.h, c.noColor)
+			keys(m, c.keys...)
+			out := m.render()
+			uitest.Golden(t, "app-"+c.name, out)
+			lines := strings.Split(out, "\n")
+			if len(lines) != c.h {
+				t.Errorf("%d lines, want %d", len(lines), c.h)
+			}
+			for _, l := range lines {
+				if w := ansi.StringWidth(l); w > c.w {
+					t.Errorf("a line of %d cells: %q", w, ansi.Strip(l))
+				}
+			}
+		})
+	}
+}
+
+func TestLoadError(t *testing.T) {
+	m := newApp(t, "does-not-exist.tar", true)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m.loadNow()
+	if m.Err() == nil || !strings.Contains(screen(m), "could not load the image") {
+		t.Errorf("error screen:\n%s", screen(m))
+	}
+}
+
+// The scenario tests run the explorer as a program and press keys.
+
+func start(t *testing.T) *teatest.TestModel {
+	m := newApp(t, "basic.docker.tar", true)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 36))
+	waitFor(t, tm, "Efficiency") // the image is read
+	return tm
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func press(tm *teatest.TestModel, ks ...string) {
+	for _, k := range ks {
+		tm.Send(keyMsg(k))
+	}
+}
+
+func finish(t *testing.T, tm *teatest.TestModel) *Model {
+	t.Helper()
+	press(tm, "q")
+	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+}
+
+func TestScenarioSwitchLayers(t *testing.T) {
+	tm := start(t)
+	press(tm, "j", "j", "j", "j", "j", "j", "j", "j")
+	m := finish(t, tm)
+	s := screen(m)
+	if !strings.Contains(s, "Files: changes of layer 8") || !strings.Contains(s, "delete-me.txt") || !strings.Contains(s, "Layer 8 details") {
+		t.Errorf("after 8 × j:\n%s", s)
+	}
+}
+
+func TestScenarioFilter(t *testing.T) {
+	tm := start(t)
+	press(tm, "G", "v", "tab", "/", "c", "h", "o", "w", "n", "enter")
+	m := finish(t, tm)
+	s := screen(m)
+	if !strings.Contains(s, "chown-me.txt") || strings.Contains(s, "keep.txt") || !strings.Contains(s, "filter /chown") {
+		t.Errorf("filtered tree:\n%s", s)
+	}
+}
+
+func TestScenarioCollapseAndHide(t *testing.T) {
+	tm := start(t)
+	press(tm, "G", "v", "tab", "z")
+	m := finish(t, tm)
+	s := screen(m)
+	if !strings.Contains(s, "bin/ …") || strings.Contains(s, "busybox") {
+		t.Errorf("collapsed tree:\n%s", s)
+	}
+
+	tm = start(t)
+	press(tm, "j", "j", "j", "j", "j", "j", "j", "j", "j", "tab") // layer 9 removes dir-to-delete
+	waitFor(t, tm, "dir-to-delete")
+	press(tm, "r")
+	m = finish(t, tm)
+	if s := ansi.Strip(m.tree.View()); strings.Contains(s, "dir-to-delete") || !strings.Contains(m.tree.Title(), "hiding removed") {
+		t.Errorf("removed entries still shown:\n%s", s)
+	}
+}
+
+func TestScenarioOpenFile(t *testing.T) {
+	tm := start(t)
+	press(tm, "G", "v", "tab", "/", "c", "h", "o", "w", "n", "-", "m", "e", "enter", "enter")
+	waitFor(t, tm, "owned by root at first")
+	press(tm, "esc")
+	m := finish(t, tm)
+	if m.overlay != nil {
+		t.Error("esc did not close the contents")
+	}
+}
+
+func TestScenarioExtract(t *testing.T) {
+	dest := t.TempDir()
+	tm := start(t)
+	press(tm, "G", "v", "tab", "/", "c", "h", "o", "w", "n", "-", "m", "e", "enter", "x", "ctrl+u")
+	tm.Type(dest)
+	press(tm, "enter")
+	waitFor(t, tm, "0 symlinks (40 B) into") // the renderer redraws only what changed
+	finish(t, tm)
+	b, err := os.ReadFile(filepath.Join(dest, "chown-me.txt"))
+	if err != nil || !strings.HasPrefix(string(b), "owned by root at first") {
+		t.Errorf("extracted file: %q, %v", b, err)
+	}
+	entries, _ := os.ReadDir(dest)
+	if len(entries) != 1 {
+		t.Errorf("dest holds %d entries, want 1", len(entries))
+	}
+}
+
+func TestScenarioResize(t *testing.T) {
+	tm := start(t)
+	tm.Send(tea.WindowSizeMsg{Width: 40, Height: 10})
+	waitFor(t, tm, "too small")
+	tm.Send(tea.WindowSizeMsg{Width: 90, Height: 24})
+	m := finish(t, tm)
+	s := screen(m)
+	if strings.Contains(s, "too small") || len(strings.Split(s, "\n")) != 24 || !strings.Contains(s, "Layers (17)") {
+		t.Errorf("after resizing back:\n%s", s)
+	}
+}
+
+func TestScenarioMouse(t *testing.T) {
+	tm := start(t)
+	tm.Send(tea.MouseClickMsg{X: 80, Y: 3, Button: tea.MouseLeft}) // a tree row
+	tm.Send(tea.MouseClickMsg{X: 5, Y: 5, Button: tea.MouseLeft})  // layers row 4: the 4th line is layer 2
+	m := finish(t, tm)
+	if m.focus != focusLayers || m.layers.Selected() != 2 {
+		t.Errorf("focus %d, layer %d", m.focus, m.layers.Selected())
+	}
+}
+
+// TestIdleDrawsNothing: once loaded, the explorer asks for no further
+// messages (no spinner, no ticks).
+func TestIdleDrawsNothing(t *testing.T) {
+	m := loaded(t, 120, 36, true)
+	if _, cmd := m.Update(loadedMsg{}); cmd != nil {
+		t.Error("the loaded explorer still schedules work")
+	}
+}
