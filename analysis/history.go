@@ -30,7 +30,11 @@ func mapHistory(hist []v1.History, n int) (steps [][]Step, commands []string, wa
 	}
 	layer := -1
 	for _, h := range hist {
-		s := Step{CreatedBy: h.CreatedBy, Command: Command(h.CreatedBy), Created: h.Created.Time,
+		cmd := Command(h.CreatedBy)
+		if cmd == "" {
+			cmd = h.Comment // "Imported from -" for docker import
+		}
+		s := Step{CreatedBy: h.CreatedBy, Command: cmd, Created: h.Created.Time,
 			Comment: h.Comment, Author: h.Author, EmptyLayer: h.EmptyLayer}
 		if !h.EmptyLayer {
 			layer++

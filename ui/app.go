@@ -41,6 +41,7 @@ type Pane interface {
 
 // Config is the explorer's configuration.
 type Config struct {
+	Name     string // the image as the user named it, for the loading screen
 	KeyMap   *keymap.KeyMap
 	Palette  func(isDark bool) styles.Palette
 	NoColor  bool
@@ -374,9 +375,9 @@ func (m *Model) loadingText() string {
 		if m.export.total > 0 {
 			of = " of " + humanize.Bytes(uint64(m.export.total))
 		}
-		return fmt.Sprintf("%s: %s%s", m.export.stage, humanize.Bytes(uint64(m.export.done)), of)
+		return fmt.Sprintf("%s\n\n%s: %s%s", m.cfg.Name, m.export.stage, humanize.Bytes(uint64(m.export.done)), of)
 	}
-	return "Opening the image…"
+	return "Opening " + m.cfg.Name + "…"
 }
 
 func (m *Model) renderPanes() string {

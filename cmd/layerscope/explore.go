@@ -36,6 +36,7 @@ func explore(cmd *cobra.Command, arg string, fl rootFlags) error {
 			Info: details.Image{Name: img.Name, Source: fmt.Sprintf("%s (%s)", img.Source, img.Location), Platform: img.Platform}}, nil
 	}
 	m := ui.New(cmd.Context(), open, ui.Config{
+		Name:     arg,
 		KeyMap:   cfg.KeyMap,
 		Palette:  cfg.Palette,
 		NoColor:  os.Getenv("NO_COLOR") != "",
