@@ -121,12 +121,21 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 		plain.h = nopHash{}
 	}
 	d := &layerData{compression: kind}
-	if err := parseTar(plain, d, seed); err != nil {
-		return nil, err
+	err = parseTar(plain, d, seed)
+	if err == nil {
+		// Hash what follows the tar's end marker too, as the digests
+		// cover it.
+		if _, err = io.Copy(io.Discard, plain); err != nil {
+			err = decompressError(kind, err)
+		}
 	}
-	// Hash what follows the tar's end marker too, as the digests cover it.
-	if _, err := io.Copy(io.Discard, plain); err != nil {
-		return nil, decompressError(kind, err)
+	if err != nil {
+		// A blob that is not what its digest says explains any error
+		// reading it: say that rather than what went wrong after.
+		if derr := checkStated(ctx, l, br, stored); derr != nil {
+			return nil, derr
+		}
+		return nil, err
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return nil, err
@@ -142,6 +151,26 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 		}
 	}
 	return d, nil
+}
+
+// checkStated reads the rest of a blob whose digest the format states
+// and reports a mismatch.
+func checkStated(ctx context.Context, l v1.Layer, rest io.Reader, stored *hashingReader) error {
+	kd, ok := l.(knownDigester)
+	if !ok || ctx.Err() != nil {
+		return nil
+	}
+	want, ok := kd.KnownDigest()
+	if !ok {
+		return nil
+	}
+	if _, err := io.Copy(io.Discard, rest); err != nil {
+		return nil
+	}
+	if got := hashOf(stored.h); got != want {
+		return fmt.Errorf("blob does not match its digest %s (it hashes to %s)", want, got)
+	}
+	return nil
 }
 
 func decompressError(kind compression.Kind, err error) error {

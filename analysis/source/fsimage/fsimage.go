@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -79,6 +80,9 @@ func New(fsys fs.FS, rawConfig, rawManifest []byte, mediaType types.MediaType, l
 		}
 		if lf.Size < 0 {
 			st, err := fs.Stat(fsys, lf.Path)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("layer %d: %s is missing from the archive", i, lf.Path)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("layer %d: %w", i, err)
 			}

@@ -128,6 +128,11 @@ func pick(descs []v1.Descriptor, ref string) (v1.Descriptor, string, error) {
 	if len(descs) == 0 {
 		return v1.Descriptor{}, "", fmt.Errorf("%s lists no image", IndexFile)
 	}
+	usable := slices.DeleteFunc(slices.Clone(descs), platform.IsAttestation)
+	if len(usable) == 0 {
+		return v1.Descriptor{}, "", fmt.Errorf("%s holds no usable image, only attestations", IndexFile)
+	}
+	descs = usable
 	if ref == "" {
 		distinct := map[v1.Hash]bool{}
 		for _, d := range descs {

@@ -112,6 +112,11 @@ func (t *FS) index() error {
 		return err
 	}
 	t.kind = kind
+	st, err := t.file.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
 	var pr *posReader
 	var stream io.Reader
 	if kind == compression.None {
@@ -152,6 +157,10 @@ func (t *FS) index() error {
 			if m.data, err = io.ReadAll(tr); err != nil {
 				return fmt.Errorf("truncated or corrupt tar archive: %w", err)
 			}
+		}
+		if kind == compression.None && hdr.Typeflag == tar.TypeReg && m.offset+m.size > size {
+			// Seeking skipped the data: check it is really there.
+			return fmt.Errorf("truncated tar archive: %s ends %d bytes past the end of the file", name, m.offset+m.size-size)
 		}
 		t.members[name] = m
 	}
