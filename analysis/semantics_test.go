@@ -1,8 +1,11 @@
 package analysis
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/layerscope/layerscope/analysis/synth"
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -200,4 +203,50 @@ func TestRootEntry(t *testing.T) {
 
 func firstEntry(r *Result, layer int) *tree.Entry {
 	return r.FS.Entry(r.FS.LayerStart(layer))
+}
+
+// Hostile but valid layers: analysed correctly, quickly, without a crash.
+
+func TestThousandsOfLevels(t *testing.T) {
+	p := strings.Repeat("d/", 5000) + "leaf"
+	r := analyze(t, []ent{file(p, "x")})
+	var deepest string
+	r.Files(func(f FileReport) error { deepest = f.Path; return nil })
+	if deepest != "/"+p || r.FS.Len() != 5002 {
+		t.Errorf("deepest %d chars, %d nodes", len(deepest), r.FS.Len())
+	}
+}
+
+func TestManyEntriesInOneDirectory(t *testing.T) {
+	entries := make([]ent, 0, 100_001)
+	entries = append(entries, dir("many/"))
+	for i := 0; i < 100_000; i++ {
+		entries = append(entries, file("many/f"+strconv.Itoa(i), ""))
+	}
+	r := analyze(t, entries, []ent{synth.Whiteout("many")})
+	if r.Layers[0].Added != 100_001 || r.Layers[1].Removed != 1 || r.FS.Live(tree.Root) {
+		t.Errorf("layers %+v, root live %v", r.Layers, r.FS.Live(tree.Root))
+	}
+}
+
+func TestOddEntries(t *testing.T) {
+	r := analyze(t, []ent{
+		{Name: "bad\xff\xfename", Body: "1"},                     // not UTF-8
+		{Name: "dev/null", Type: '3'},                            // char device
+		{Name: "dev/sda", Type: '4'},                             // block device
+		{Name: "fifo", Type: '6'},                                // named pipe
+		symlink("loop-a", "loop-b"), symlink("loop-b", "loop-a"), // never followed
+		hardlink("early", "later"), file("later", "22"), // a link to an entry not there yet
+	})
+	types := map[string]string{}
+	r.Files(func(f FileReport) error { types[f.Path] = f.Type; return nil })
+	for p, want := range map[string]string{"/bad\xff\xfename": "file", "/dev/null": "char", "/dev/sda": "block", "/fifo": "fifo",
+		"/loop-a": "symlink", "/loop-b": "symlink", "/early": "hardlink"} {
+		if types[p] != want {
+			t.Errorf("%q is %q, want %q", p, types[p], want)
+		}
+	}
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "hardlink /early points to /later, which does not exist") {
+		t.Errorf("warnings %q", r.Warnings)
+	}
 }
