@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"hash"
 	"hash/maphash"
 	"io"
@@ -86,19 +87,6 @@ func hashOf(h hash.Hash) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
 }
 
-// ctxReader stops a read promptly when the context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
-}
-
 // readLayer streams one layer once: it hashes the stored blob and the
 // uncompressed tar, and parses every header, hashing file contents for
 // change detection. Nothing of the contents is kept.
@@ -108,7 +96,7 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 		return nil, err
 	}
 	defer rc.Close()
-	stored := &hashingReader{r: ctxReader{ctx, rc}, h: sha256.New(), progress: progress}
+	stored := &hashingReader{r: ctxio.Reader(ctx, rc), h: sha256.New(), progress: progress}
 	br := bufio.NewReaderSize(stored, 1<<20)
 	zr, kind, err := compression.Reader(br)
 	if err != nil {

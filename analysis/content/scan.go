@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"io"
 	"path"
 	"slices"
@@ -116,7 +117,7 @@ func newScanner(ctx context.Context, fs *tree.FS, l v1.Layer, ids []tree.EntryID
 	if err != nil {
 		return nil, fmt.Errorf("layer %d: %w", layer, err)
 	}
-	zr, _, err := compression.Reader(bufio.NewReaderSize(ctxReader{ctx, blob}, 1<<20))
+	zr, _, err := compression.Reader(bufio.NewReaderSize(ctxio.Reader(ctx, blob), 1<<20))
 	if err != nil {
 		blob.Close()
 		return nil, fmt.Errorf("layer %d: %w", layer, err)
@@ -218,17 +219,4 @@ func (e *exactReader) Read(b []byte) (int, error) {
 		return n, fmt.Errorf("/%s: %w", e.name, err)
 	}
 	return n, nil
-}
-
-// ctxReader stops a read promptly when the context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/tree"
 )
 
 // Formats of the gate's report.
@@ -88,24 +89,24 @@ func writeText(w io.Writer, r Report) error {
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	command := func(i int) string {
 		if i >= 0 && i < len(r.Layers) && r.Layers[i].Command != "" {
-			return " " + styleDim.Render(truncate(r.Layers[i].Command, 60))
+			return " " + styleDim.Render(truncate(tree.Printable(r.Layers[i].Command), 60))
 		}
 		return ""
 	}
 
-	line("%s %s (%s)", styleHead.Render("Image"), img.Name, img.Source)
+	line("%s %s (%s)", styleHead.Render("Image"), tree.Printable(img.Name), img.Source)
 	line("  size        %s in %d layers (%s stored)", humanize.Bytes(uint64(img.SizeBytes)), len(r.Layers), humanize.Bytes(uint64(img.CompressedSizeBytes)))
 	line("  efficiency  %.2f %%", img.Efficiency*100)
 	line("  wasted      %s (%.2f %% of the %s above the base layer)", humanize.Bytes(uint64(img.WastedBytes)), img.UserWastedPercent*100, humanize.Bytes(uint64(img.UserSizeBytes)))
 	for _, warn := range append(append([]string{}, img.Warnings...), r.Gate.Warnings...) {
-		line("  %s %s", styleSkip.Render("warning"), warn)
+		line("  %s %s", styleSkip.Render("warning"), tree.Printable(warn))
 	}
 
 	if len(img.Wasted) > 0 {
 		line("")
 		line("%s", styleHead.Render(fmt.Sprintf("Largest wasted files (%d of %d)", min(topWasted, len(img.Wasted)), len(img.Wasted))))
 		for _, f := range img.Wasted[:min(topWasted, len(img.Wasted))] {
-			line("  %9s  %s", humanize.Bytes(uint64(f.Bytes)), f.Path)
+			line("  %9s  %s", humanize.Bytes(uint64(f.Bytes)), tree.Printable(f.Path))
 			line("             added by layer %d%s", f.Layer, command(f.Layer))
 			line("             %s by layer %d%s", f.How, f.ShadowedBy, command(f.ShadowedBy))
 		}
@@ -118,7 +119,7 @@ func writeText(w io.Writer, r Report) error {
 		line("")
 		line("%s", styleHead.Render("Forbidden paths"))
 		for _, h := range res.Hits {
-			line("  %s  (%s, matches %s)", styleFail.Render(h.Path), h.Type, h.Pattern)
+			line("  %s  (%s, matches %s)", styleFail.Render(tree.Printable(h.Path)), h.Type, h.Pattern)
 			line("             added by layer %d%s", h.Layer, command(h.Layer))
 			if h.ShadowedBy != nil {
 				line("             hidden by layer %d%s, but still shipped in layer %d", *h.ShadowedBy, command(*h.ShadowedBy), h.Layer)

@@ -6,6 +6,8 @@ package common
 import (
 	"sync"
 
+	"charm.land/bubbles/v2/key"
+
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/ui/keymap"
 	"github.com/layerscope/layerscope/ui/styles"
@@ -26,4 +28,10 @@ func (c *Common) Read(fn func()) {
 	c.Lock.RLock()
 	defer c.Lock.RUnlock()
 	fn()
+}
+
+// CloseBinding describes the keys that close a pane (esc and q).
+func CloseBinding(cancel, quit key.Binding) key.Binding {
+	keys := append(append([]string{}, cancel.Keys()...), quit.Keys()...)
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(cancel.Help().Key+"/"+quit.Help().Key, "close"))
 }

@@ -4,6 +4,7 @@ package details
 
 import (
 	"fmt"
+	"github.com/layerscope/layerscope/tree"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -54,7 +55,7 @@ func Layer(st *styles.Styles, res *analysis.Result, i, width int) string {
 			break
 		}
 	}
-	cmd := l.Command
+	cmd := tree.Printable(l.Command)
 	if cmd == "" {
 		cmd = "(no history)"
 	}
@@ -68,7 +69,7 @@ func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) st
 	field := func(name, value string) {
 		b.WriteString(st.Dim.Render(fmt.Sprintf("%-11s", name)) + value + "\n")
 	}
-	field("Image", img.Name)
+	field("Image", tree.Printable(img.Name))
 	field("Source", img.Source)
 	field("Platform", img.Platform)
 	if !res.Done() {
@@ -80,12 +81,12 @@ func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) st
 	field("Wasted", humanize.Bytes(uint64(m.WastedBytes)))
 	field("Efficiency", fmt.Sprintf("%.2f %%", m.Efficiency*100))
 	for _, w := range res.Warnings {
-		b.WriteString(st.Error.Render("warning ") + wrap(w, width-8) + "\n")
+		b.WriteString(st.Error.Render("warning ") + wrap(tree.Printable(w), width-8) + "\n")
 	}
 	if len(res.Wasted) > 0 {
 		b.WriteString(st.Dim.Render("Largest wasted files") + "\n")
 		for _, w := range res.Wasted[:min(5, len(res.Wasted))] {
-			b.WriteString(ansi.Truncate(fmt.Sprintf("%8s %s", humanize.Bytes(uint64(w.Bytes)), w.Path), width, "…") + "\n")
+			b.WriteString(ansi.Truncate(fmt.Sprintf("%8s %s", humanize.Bytes(uint64(w.Bytes)), tree.Printable(w.Path)), width, "…") + "\n")
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")

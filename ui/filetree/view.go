@@ -119,7 +119,7 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 		b.WriteByte(' ')
 	}
 	b.WriteString(m.guides(n))
-	name := m.fs.Name(n)
+	name := tree.Printable(m.fs.Name(n))
 	if m.isDir(n) {
 		name += "/"
 		if !m.open(n) && len(m.visibleChildren(n)) > 0 {
@@ -132,7 +132,7 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 		if e.Type == tree.TypeHardlink {
 			arrow = " ⇒ "
 		}
-		b.WriteString(arrow + m.fs.LinkTarget(e))
+		b.WriteString(arrow + tree.Printable(m.fs.LinkTarget(e)))
 	}
 	if !m.opts.Aggregated {
 		if _, opaque := m.layerEntry(n); opaque {

@@ -71,7 +71,7 @@ func New(c *common.Common, n tree.NodeID) *Model {
 // Title is "History of /path".
 func (m *Model) Title() string {
 	if m.path == "" {
-		m.path = clean(m.c.Result.FS.Path(m.node))
+		m.path = tree.Printable(m.c.Result.FS.Path(m.node))
 	}
 	return "History of " + m.path
 }
@@ -173,7 +173,7 @@ func via(fs *tree.FS, n tree.NodeID, by int) string {
 			return false
 		})
 		if how != "" {
-			return "via " + clean(fs.Path(a)) + " (" + how + ")"
+			return "via " + tree.Printable(fs.Path(a)) + " (" + how + ")"
 		}
 		if a == tree.Root {
 			return "via a parent"
@@ -234,7 +234,7 @@ func (m *Model) lines() (header string, blocks []string) {
 		if r.layer < len(layers) && layers[r.layer].Command != "" {
 			cmd = layers[r.layer].Command
 		}
-		out = append(out, "       "+st.Dim.Render(clean(cmd)))
+		out = append(out, "       "+st.Dim.Render(tree.Printable(cmd)))
 	}
 	return header, append(out, "", st.Dim.Render(m.final))
 }
@@ -307,31 +307,11 @@ func (m *Model) View() string {
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
-	return []key.Binding{k.Up, k.Down, closeBinding(k.Cancel, k.Quit)}
+	return []key.Binding{k.Up, k.Down, common.CloseBinding(k.Cancel, k.Quit)}
 }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {closeBinding(k.Cancel, k.Quit)}}
-}
-
-// closeBinding describes esc and q as closing the pane.
-func closeBinding(cancel, quit key.Binding) key.Binding {
-	keys := append(append([]string{}, cancel.Keys()...), quit.Keys()...)
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(cancel.Help().Key+"/"+quit.Help().Key, "close"))
-}
-
-// clean makes a path or command safe to print: control characters become
-// "?" and newlines and tabs spaces.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return '?'
-		}
-		return r
-	}, s)
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {common.CloseBinding(k.Cancel, k.Quit)}}
 }

@@ -5,6 +5,7 @@ package layers
 
 import (
 	"fmt"
+	"github.com/layerscope/layerscope/tree"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -132,7 +133,7 @@ func (m *Model) View() string {
 		l := res.Layers[ln.layer]
 		var text string
 		if ln.step >= 0 {
-			text = st.Dim.Render(ansi.Truncate(fmt.Sprintf("%4s %8s %*s %s", "", "", barWidth, "", l.History[ln.step].Command), m.width, "…"))
+			text = st.Dim.Render(ansi.Truncate(fmt.Sprintf("%4s %8s %*s %s", "", "", barWidth, "", tree.Printable(l.History[ln.step].Command)), m.width, "…"))
 		} else {
 			size, known := l.SizeBytes, ln.layer < res.Merged()
 			shown := humanize.Bytes(uint64(size))
@@ -147,7 +148,7 @@ func (m *Model) View() string {
 				}
 				bar = strings.Repeat("█", filled) + strings.Repeat("░", barWidth-filled)
 			}
-			cmd := l.Command
+			cmd := tree.Printable(l.Command)
 			if cmd == "" {
 				cmd = "(no history)"
 			}

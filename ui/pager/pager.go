@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/layerscope/layerscope/tree"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -68,7 +69,7 @@ type Model struct {
 // runs; the reader is closed when the pane closes, at the end of the
 // file, or when MaxKeep bytes were read.
 func New(c *common.Common, title string, size int64, open func(ctx context.Context) (io.ReadCloser, error)) *Model {
-	return &Model{c: c, title: clean(title), size: size, src: newSource(open), maxKeep: MaxKeep, width: 80, height: 24}
+	return &Model{c: c, title: tree.Printable(title), size: size, src: newSource(open), maxKeep: MaxKeep, width: 80, height: 24}
 }
 
 // Init starts reading the first chunk. The chunk arrives as a message
@@ -419,31 +420,11 @@ func (m *Model) hexRow(i int) string {
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
-	return []key.Binding{k.Up, k.Down, k.PageDown, k.Bottom, closeBinding(k.Cancel, k.Quit)}
+	return []key.Binding{k.Up, k.Down, k.PageDown, k.Bottom, common.CloseBinding(k.Cancel, k.Quit)}
 }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {closeBinding(k.Cancel, k.Quit)}}
-}
-
-// closeBinding describes esc and q as closing the pane.
-func closeBinding(cancel, quit key.Binding) key.Binding {
-	keys := append(append([]string{}, cancel.Keys()...), quit.Keys()...)
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(cancel.Help().Key+"/"+quit.Help().Key, "close"))
-}
-
-// clean makes a path or command safe to print: control characters become
-// "?" and newlines and tabs spaces.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return '?'
-		}
-		return r
-	}, s)
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {common.CloseBinding(k.Cancel, k.Quit)}}
 }

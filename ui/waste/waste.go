@@ -5,6 +5,7 @@ package waste
 
 import (
 	"fmt"
+	"github.com/layerscope/layerscope/tree"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -52,7 +53,7 @@ func (m *Model) measure() {
 		m.total += f.Bytes
 		m.byW = max(m.byW, len(by(f)))
 		m.addedW = max(m.addedW, len(fmt.Sprintf("added in %d", f.Layer)))
-		m.pathW = max(m.pathW, ansi.StringWidth(clean(f.Path)))
+		m.pathW = max(m.pathW, ansi.StringWidth(tree.Printable(f.Path)))
 	}
 }
 
@@ -182,13 +183,13 @@ func (m *Model) View() string {
 // row draws one file.
 func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) string {
 	st := m.c.Styles
-	path := clean(f.Path)
+	path := tree.Printable(f.Path)
 	if w := ansi.StringWidth(path); w > pathW {
 		path = ansi.TruncateLeft(path, w-pathW+1, "…") // the end of a path says most
 	}
 	added := fmt.Sprintf("added in %d", f.Layer)
 	if f.Layer < len(m.c.Result.Layers) {
-		if cmd := clean(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+5 {
+		if cmd := tree.Printable(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+5 {
 			added += " (" + ansi.Truncate(cmd, addedW-len(added)-3, "…") + ")"
 		}
 	}
@@ -218,39 +219,19 @@ func pad(s string, w int) string {
 	return s
 }
 
-// clean makes a path or command safe to print: control characters become
-// "?" and newlines spaces.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return '?'
-		}
-		return r
-	}, s)
-}
-
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
-	return []key.Binding{k.Up, k.Down, showBinding(k.Accept), closeBinding(k.Cancel, k.Quit)}
+	return []key.Binding{k.Up, k.Down, showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}
 }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), closeBinding(k.Cancel, k.Quit)}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
 }
 
 // showBinding describes enter as showing the file in the tree.
 func showBinding(accept key.Binding) key.Binding {
 	return key.NewBinding(key.WithKeys(accept.Keys()...), key.WithHelp(accept.Help().Key, "show in tree"))
-}
-
-// closeBinding describes esc and q as closing the pane.
-func closeBinding(cancel, quit key.Binding) key.Binding {
-	keys := append(append([]string{}, cancel.Keys()...), quit.Keys()...)
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(cancel.Help().Key+"/"+quit.Help().Key, "close"))
 }

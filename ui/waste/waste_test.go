@@ -3,6 +3,7 @@ package waste
 import (
 	"context"
 	"fmt"
+	"github.com/layerscope/layerscope/tree"
 	"strings"
 	"testing"
 
@@ -204,7 +205,7 @@ func TestViewFitsItsSize(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
-	if got := clean("a\x1b[31mb\nc\u0085"); got != "a?[31mb c?" {
+	if got := tree.Printable("a\x1b[31mb\nc\u0085"); got != "a?[31mb c?" {
 		t.Errorf("clean: %q", got)
 	}
 }

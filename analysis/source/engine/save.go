@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"io"
 	"os"
 	"os/exec"
@@ -77,7 +78,7 @@ func spool(ctx context.Context, r io.Reader, dir string, total int64, progress P
 		return "", err
 	}
 	w := &progressWriter{w: f, total: total, progress: progress}
-	_, err = io.Copy(w, ctxReader{ctx, r})
+	_, err = io.Copy(w, ctxio.Reader(ctx, r))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -89,18 +90,6 @@ func spool(ctx context.Context, r io.Reader, dir string, total int64, progress P
 		return "", fmt.Errorf("exporting from %s failed midway: %w", from, err)
 	}
 	return f.Name(), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
 }
 
 type progressWriter struct {
