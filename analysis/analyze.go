@@ -213,14 +213,14 @@ type noLock struct{}
 func (noLock) Lock()   {}
 func (noLock) Unlock() {}
 
+// describe names a layer in an error: by its file in an archive, else by
+// its digest (asked only now, on the error path, as some sources compute it).
 func describe(l v1.Layer) string {
 	if p, ok := l.(interface{ Path() string }); ok {
 		return " (" + p.Path() + ")"
 	}
-	if kd, ok := l.(knownDigester); ok {
-		if h, ok := kd.KnownDigest(); ok {
-			return " (" + h.String() + ")"
-		}
+	if h, err := l.Digest(); err == nil {
+		return " (" + h.String() + ")"
 	}
 	return ""
 }
