@@ -60,7 +60,9 @@ func (f *faultProxy) start(t *testing.T, target *url.URL, transport http.RoundTr
 	return srv
 }
 
-func isBlob(r *http.Request) bool { return strings.Contains(r.URL.Path, "/blobs/sha256:") && r.Method == http.MethodGet }
+func isBlob(r *http.Request) bool {
+	return strings.Contains(r.URL.Path, "/blobs/sha256:") && r.Method == http.MethodGet
+}
 
 // TestRegistryFailsMidway: a registry that drops the connection in the
 // middle of a layer, or answers 500 or 404 for blobs, gives a clear error
