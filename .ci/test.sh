@@ -50,5 +50,14 @@ log "go vet"
 go vet ./...
 log "go test"
 go test -count=1 ./...
+log "fuzz targets (briefly; longer runs by hand)"
+for file in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
+  for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
+    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}" "./$(dirname "$file")" >/tmp/layerscope-fuzz.log 2>&1; then
+      cat /tmp/layerscope-fuzz.log >&2
+      exit 1
+    fi
+  done
+done
 log "benchmarks (once, to keep them working)"
 go test -count=1 -run '^$' -bench . -benchtime 1x ./... >/dev/null
