@@ -49,21 +49,7 @@ func keys(m *Model, ks ...string) {
 	}
 }
 
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-}
+func keyMsg(k string) tea.KeyPressMsg { return uitest.Key(k) }
 
 func screen(m *Model) string { return ansi.Strip(m.render()) }
 
@@ -88,15 +74,7 @@ func TestGoldenScreens(t *testing.T) {
 			keys(m, c.keys...)
 			out := m.render()
 			uitest.Golden(t, "app-"+c.name, out)
-			lines := strings.Split(out, "\n")
-			if len(lines) != c.h {
-				t.Errorf("%d lines, want %d", len(lines), c.h)
-			}
-			for _, l := range lines {
-				if w := ansi.StringWidth(l); w > c.w {
-					t.Errorf("a line of %d cells: %q", w, ansi.Strip(l))
-				}
-			}
+			uitest.CheckSize(t, out, c.w, c.h)
 		})
 	}
 }

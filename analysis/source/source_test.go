@@ -11,46 +11,21 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/layerscope/layerscope/analysis/synth"
 )
-
-// platformImage is a one-layer image for a platform, its file naming it.
-func platformImage(t *testing.T, os, arch, variant string) v1.Image {
-	t.Helper()
-	img, err := synth.Image([]synth.Entry{synth.File("platform", os+"/"+arch+variant)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := img.ConfigFile()
-	cfg.OS, cfg.Architecture, cfg.Variant = os, arch, variant
-	img, err = mutate.ConfigFile(img, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
 
 // multiPlatformLayout writes an OCI layout whose one index holds amd64 and
 // arm64 images and an attestation-like unknown/unknown entry.
 func multiPlatformLayout(t *testing.T) string {
 	t.Helper()
-	var adds []mutate.IndexAddendum
-	for _, p := range [][3]string{{"linux", "amd64", ""}, {"linux", "arm64", "v8"}, {"unknown", "unknown", ""}} {
-		adds = append(adds, mutate.IndexAddendum{Add: platformImage(t, p[0], p[1], p[2]),
-			Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: p[0], Architecture: p[1], Variant: p[2]}}})
-	}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-	dir := filepath.Join(t.TempDir(), "layout")
-	lp, err := layout.Write(dir, empty.Index)
+	idx, err := synth.PlatformIndex(v1.Platform{OS: "linux", Architecture: "amd64"},
+		v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, v1.Platform{OS: "unknown", Architecture: "unknown"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lp.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "multi"})); err != nil {
+	dir := filepath.Join(t.TempDir(), "layout")
+	if err := synth.WriteLayout(dir, "multi", idx); err != nil {
 		t.Fatal(err)
 	}
 	return dir

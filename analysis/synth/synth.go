@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -170,4 +171,37 @@ func Cases() []Case {
 			{Entry{Name: "m", Body: "abc", Mode: 0o644}, Entry{Name: "o", Body: "abc"}},
 			{Entry{Name: "m", Body: "abc", Mode: 0o4755}, Entry{Name: "o", Body: "abc", UID: 1000, GID: 1000}}}},
 	}
+}
+
+// PlatformIndex is a multi-platform OCI index with, per platform, an image
+// holding one file, /platform, that names it.
+func PlatformIndex(platforms ...v1.Platform) (v1.ImageIndex, error) {
+	var adds []mutate.IndexAddendum
+	for _, p := range platforms {
+		img, err := Image([]Entry{File("platform", p.OS+"/"+p.Architecture)})
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
+		if img, err = mutate.ConfigFile(img, cfg); err != nil {
+			return nil, err
+		}
+		p := p
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	return mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...), nil
+}
+
+// WriteLayout writes idx as an OCI image layout in dir, its entry named
+// ref (org.opencontainers.image.ref.name).
+func WriteLayout(dir, ref string, idx v1.ImageIndex) error {
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return err
+	}
+	return lp.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref}))
 }

@@ -9,10 +9,6 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/layerscope/layerscope/analysis/synth"
 )
@@ -21,18 +17,7 @@ import (
 // NAME from the environment.
 func runEnv(t testing.TB, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = withEnv(os.Environ(), env)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
+	return runIn(t, "", env, args...)
 }
 
 func withEnv(base, env []string) []string {
@@ -209,26 +194,13 @@ func TestMultiPlatformRegistry(t *testing.T) {
 // unknown/unknown entry, and returns its reference.
 func pushMultiPlatform(t testing.TB, reg *testRegistry) string {
 	t.Helper()
-	var adds []mutate.IndexAddendum
-	for _, p := range []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}, {OS: "unknown", Architecture: "unknown"}} {
-		img, err := synth.Image([]synth.Entry{synth.File("platform", p.OS+"/"+p.Architecture)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, _ := img.ConfigFile()
-		cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
-		if img, err = mutate.ConfigFile(img, cfg); err != nil {
-			t.Fatal(err)
-		}
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
-	}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-	dir := filepath.Join(t.TempDir(), "multi")
-	lp, err := layout.Write(dir, empty.Index)
+	idx, err := synth.PlatformIndex(v1.Platform{OS: "linux", Architecture: "amd64"},
+		v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, v1.Platform{OS: "unknown", Architecture: "unknown"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lp.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "multi"})); err != nil {
+	dir := filepath.Join(t.TempDir(), "multi")
+	if err := synth.WriteLayout(dir, "multi", idx); err != nil {
 		t.Fatal(err)
 	}
 	return reg.push(t, "oci:"+dir+":multi", "multi:1", "--all")

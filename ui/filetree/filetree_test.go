@@ -21,26 +21,7 @@ func newBasic(t *testing.T, opts Options, noColor bool) *Model {
 
 func press(m *Model, keys ...string) {
 	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "space":
-			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-		case "down":
-			msg = tea.KeyPressMsg{Code: tea.KeyDown}
-		case "up":
-			msg = tea.KeyPressMsg{Code: tea.KeyUp}
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		case "pgdown":
-			msg = tea.KeyPressMsg{Code: tea.KeyPgDown}
-		case "end":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnd}
-		default:
-			msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
-		}
-		m.Update(msg)
+		m.Update(uitest.Key(k))
 	}
 }
 
@@ -75,15 +56,7 @@ func TestViewFitsItsSize(t *testing.T) {
 	m.SetLayer(16)
 	for _, size := range [][2]int{{20, 5}, {70, 18}, {200, 60}} {
 		m.SetSize(size[0], size[1])
-		lines := strings.Split(m.View(), "\n")
-		if len(lines) != size[1] {
-			t.Errorf("%v: %d lines", size, len(lines))
-		}
-		for _, l := range lines {
-			if w := ansi.StringWidth(l); w > size[0] {
-				t.Errorf("%v: line of %d cells: %q", size, w, ansi.Strip(l))
-			}
-		}
+		uitest.CheckSize(t, m.View(), size[0], size[1])
 	}
 }
 

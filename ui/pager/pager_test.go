@@ -83,25 +83,8 @@ func run(m *Model, cmd tea.Cmd) {
 func press(m *Model, keys ...string) bool {
 	closed := false
 	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "down":
-			msg = tea.KeyPressMsg{Code: tea.KeyDown}
-		case "up":
-			msg = tea.KeyPressMsg{Code: tea.KeyUp}
-		case "pgdown":
-			msg = tea.KeyPressMsg{Code: tea.KeyPgDown}
-		case "pgup":
-			msg = tea.KeyPressMsg{Code: tea.KeyPgUp}
-		case "home":
-			msg = tea.KeyPressMsg{Code: tea.KeyHome}
-		case "end":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnd}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		default:
-			msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
-		}
+		msg := uitest.Key(k)
+
 		var cmd tea.Cmd
 		cmd, closed = m.Update(msg)
 		run(m, cmd)

@@ -191,15 +191,7 @@ func TestViewFitsItsSize(t *testing.T) {
 		m.SetSize(size[0], size[1])
 		for _, k := range []tea.KeyPressMsg{home, end} {
 			press(m, k)
-			lines := strings.Split(m.View(), "\n")
-			if len(lines) != size[1] {
-				t.Errorf("%v: %d lines", size, len(lines))
-			}
-			for _, l := range lines {
-				if w := ansi.StringWidth(l); w > size[0] {
-					t.Errorf("%v: line of %d cells: %q", size, w, ansi.Strip(l))
-				}
-			}
+			uitest.CheckSize(t, m.View(), size[0], size[1])
 		}
 	}
 }

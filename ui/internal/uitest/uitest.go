@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/layerscope/layerscope/analysis"
@@ -73,6 +75,40 @@ func Golden(t testing.TB, name, got string) {
 		}
 		if !bytes.Equal([]byte(text), want) {
 			t.Errorf("%s differs:\n%s", p, ansi.Strip(text))
+		}
+	}
+}
+
+// Key is the key press a name stands for: "down", "pgdown", "enter",
+// "ctrl+u", or a printable key such as "j" or "/".
+func Key(name string) tea.KeyPressMsg {
+	special := map[string]rune{
+		"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "backspace": tea.KeyBackspace,
+	}
+	if code, ok := special[name]; ok {
+		return tea.KeyPressMsg{Code: code}
+	}
+	if name == "space" {
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	}
+	if k, ok := strings.CutPrefix(name, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: []rune(k)[0], Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(name)[0], Text: name}
+}
+
+// CheckSize fails unless view is exactly h lines, none wider than w cells.
+func CheckSize(t testing.TB, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("%d×%d: %d lines", w, h, len(lines))
+	}
+	for _, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("%d×%d: a line of %d cells: %q", w, h, n, ansi.Strip(l))
 		}
 	}
 }
