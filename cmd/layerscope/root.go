@@ -44,7 +44,13 @@ IMAGE is where the image lives, with an optional source prefix:
   oci-archive:PATH[:REF]          an OCI archive
 Without a prefix, an existing path is a file or directory; any other name is
 looked up in the local engine, then in its registry.`,
-		Example: `  # the report of an image in the local Docker Engine, to stdout
+		Example: `  # explore an image of the local Docker Engine interactively
+  layerscope nginx:latest
+
+  # gate it in CI: rules from .layerscope-ci.yaml (or .dive-ci), exit 1 on failure
+  layerscope --ci --highestWastedBytes 20MB nginx:latest
+
+  # the report of an image, to stdout
   layerscope --json - nginx:latest
 
   # of an image saved with docker save
