@@ -237,13 +237,19 @@ func convert(hdr *layertar.Header) (e rawEntry, ok bool, warn string) {
 			e.path, e.typ = dir, tree.TypeOpaque
 		case strings.HasPrefix(base, opaqueMarker[:len(whiteoutPrefix)*2]):
 			return e, false, "" // AUFS metadata such as .wh..wh.plnk
-		case base == whiteoutPrefix:
-			return e, false, fmt.Sprintf("ignored an empty whiteout name %q", hdr.Name)
+		case base == whiteoutPrefix || base == whiteoutPrefix+"." || base == whiteoutPrefix+"..":
+			// It would delete its own directory or a parent: runtimes
+			// refuse such names.
+			return e, false, fmt.Sprintf("ignored the invalid whiteout name %q", hdr.Name)
 		default:
 			e.path, e.typ = path.Join(dir, base[len(whiteoutPrefix):]), tree.TypeWhiteout
 		}
 		e.mode, e.uid, e.gid = 0, 0, 0
 		return e, true, ""
+	}
+	if p == "" && hdr.Typeflag != layertar.TypeDir {
+		// Only a directory can be the image's root.
+		return e, false, fmt.Sprintf("ignored %q: a non-directory entry for the image root", hdr.Name)
 	}
 	switch hdr.Typeflag {
 	case layertar.TypeReg, layertar.TypeRegA, layertar.TypeCont, layertar.TypeGNUSparse:

@@ -250,3 +250,15 @@ func TestOddEntries(t *testing.T) {
 		t.Errorf("warnings %q", r.Warnings)
 	}
 }
+
+// Found by fuzzing: a non-directory for the root, and whiteouts that would
+// delete their own directory or a parent, are ignored with a warning.
+func TestRootAndDotWhiteoutsIgnored(t *testing.T) {
+	r := analyze(t,
+		[]ent{dir("a/"), dir("a/sub/"), file("a/sub/f", "1"), file("keep", "22")},
+		[]ent{file(".", "x"), symlink("./", "elsewhere"), file(".wh..", ""), file("a/.wh...", ""), file("a/.wh..", ""), file("a/sub/.wh...", "")})
+	wantMerged(t, r, "/a dir\n/a/sub dir\n/a/sub/f file 1\n/keep file 2")
+	if r.Metrics.WastedBytes != 0 || len(r.Warnings) != 6 {
+		t.Errorf("wasted %d, warnings %q", r.Metrics.WastedBytes, r.Warnings)
+	}
+}

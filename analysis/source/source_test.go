@@ -3,6 +3,9 @@ package source
 import (
 	"archive/tar"
 	"context"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/layerscope/layerscope/analysis/source/platform"
 	"io"
 	"io/fs"
 	"os"
@@ -107,4 +110,41 @@ func TestCorruptBlobIsAnError(t *testing.T) {
 	if _, err := Open(context.Background(), dir, Options{Platform: "linux/amd64"}); err == nil || !strings.Contains(err.Error(), "does not match its digest") {
 		t.Errorf("err = %v, want a digest mismatch", err)
 	}
+}
+
+// Found by fuzzing: an index.json that itself lists per-platform manifests
+// follows --platform too.
+func TestTopLevelPlatformsFollowPlatform(t *testing.T) {
+	idx, err := synth.PlatformIndex(v1.Platform{OS: "linux", Architecture: "amd64"}, v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "flat")
+	// Write the platform manifests straight into index.json.
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _ := idx.IndexManifest()
+	for _, d := range im.Manifests {
+		img, _ := idx.Image(d.Digest)
+		if err := lp.AppendImage(img, layout.WithPlatform(*d.Platform)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, plat := range []string{"linux/arm64", "linux/amd64"} {
+		img, err := Open(context.Background(), dir, Options{Platform: plat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := platformString(plat); img.Platform != want {
+			t.Errorf("--platform %s picked %s", plat, img.Platform)
+		}
+		img.Close()
+	}
+}
+
+func platformString(s string) (string, error) {
+	p, err := platform.Parse(s)
+	return platform.String(p), err
 }

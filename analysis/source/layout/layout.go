@@ -45,7 +45,7 @@ func Load(fsys fs.FS, ref string, plat v1.Platform) (*fsimage.Image, Info, error
 	if err != nil {
 		return nil, Info{}, fmt.Errorf("invalid %s: %w", IndexFile, err)
 	}
-	desc, name, err := pick(idx.Manifests, ref)
+	desc, name, err := pick(idx.Manifests, ref, plat)
 	if err != nil {
 		return nil, Info{}, err
 	}
@@ -124,7 +124,7 @@ func readBlob(fsys fs.FS, d v1.Descriptor) ([]byte, error) {
 }
 
 // pick finds the descriptor named ref in the top-level index.
-func pick(descs []v1.Descriptor, ref string) (v1.Descriptor, string, error) {
+func pick(descs []v1.Descriptor, ref string, plat v1.Platform) (v1.Descriptor, string, error) {
 	if len(descs) == 0 {
 		return v1.Descriptor{}, "", fmt.Errorf("%s lists no image", IndexFile)
 	}
@@ -144,7 +144,7 @@ func pick(descs []v1.Descriptor, ref string) (v1.Descriptor, string, error) {
 		// A top-level list of per-platform manifests is a
 		// multi-platform image in itself.
 		if !slices.ContainsFunc(descs, func(d v1.Descriptor) bool { return d.Platform == nil }) {
-			sel, err := platform.Select(descs, platform.Host())
+			sel, err := platform.Select(descs, plat)
 			return sel, refName(sel), err
 		}
 		return v1.Descriptor{}, "", fmt.Errorf("the layout holds %d images (%s): name one as PATH:REF", len(descs), listRefs(descs))

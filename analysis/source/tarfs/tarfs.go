@@ -40,6 +40,29 @@ type member struct {
 	mode     fs.FileMode
 	modTime  time.Time
 	data     []byte // kept for small members of compressed tars
+	sparse   bool   // stored sparse: layerscope does not expand these
+}
+
+func headerOnly(flag byte) bool {
+	switch flag {
+	case tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return true
+	}
+	return false
+}
+
+// isSparse tells GNU and PAX sparse members, whose stored bytes are not
+// their contents.
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 // FS is an indexed tar file. It implements fs.FS and fs.StatFS.
@@ -153,12 +176,20 @@ func (t *FS) index() error {
 		}
 		m := &member{name: name, offset: pr.pos, size: hdr.Size, typeflag: hdr.Typeflag,
 			linkname: hdr.Linkname, mode: hdr.FileInfo().Mode(), modTime: hdr.ModTime}
-		if kind != compression.None && hdr.Typeflag == tar.TypeReg && hdr.Size <= smallFile {
+		switch {
+		case headerOnly(hdr.Typeflag):
+			// Directories, links and devices have no data, whatever
+			// their size field says (as archive/tar reads them).
+			m.size = 0
+		case isSparse(hdr):
+			m.sparse = true
+		}
+		if kind != compression.None && !headerOnly(hdr.Typeflag) && !m.sparse && hdr.Size <= smallFile {
 			if m.data, err = io.ReadAll(tr); err != nil {
 				return fmt.Errorf("truncated or corrupt tar archive: %w", err)
 			}
 		}
-		if kind == compression.None && hdr.Typeflag == tar.TypeReg && m.offset+m.size > size {
+		if kind == compression.None && m.size > 0 && !m.sparse && m.offset+m.size > size {
 			// Seeking skipped the data: check it is really there.
 			return fmt.Errorf("truncated tar archive: %s ends %d bytes past the end of the file", name, m.offset+m.size-size)
 		}
@@ -205,6 +236,9 @@ func (t *FS) Open(name string) (fs.File, error) {
 	m, err := t.resolve(name)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	if m.sparse {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("sparse archive members are not supported")}
 	}
 	f := &file{m: m}
 	switch {
