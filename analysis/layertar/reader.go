@@ -189,7 +189,9 @@ func (t *Reader) readMeta(size int64) ([]byte, error) {
 	if _, err := io.ReadFull(t.r, b); err != nil {
 		return nil, unexpected(err)
 	}
-	if err := t.skip(padding(size)); err != nil {
+	// Like archive/tar: a stream that ends in the padding ends at the
+	// next header read, cleanly.
+	if _, err := t.r.Discard(int(padding(size))); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	return b, nil
