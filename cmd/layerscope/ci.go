@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -47,7 +48,7 @@ func ciFromEnv() bool {
 // loadGate reads the rules and applies the rule flags over them.
 func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 	if !validFormat(fl.format) {
-		return nil, errUsage("unknown --format %q (known: %s)", fl.format, strings.Join(gate.Formats, ", "))
+		return nil, fmt.Errorf("unknown --format %q (known: %s)", fl.format, strings.Join(gate.Formats, ", "))
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -60,7 +61,7 @@ func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 	for _, key := range gate.RuleKeys {
 		if f := cmd.Flags().Lookup(key); f != nil && f.Changed {
 			if err := cfg.Rules.Set(key, f.Value.String()); err != nil {
-				return nil, errUsage("--%v", err)
+				return nil, fmt.Errorf("--%v", err)
 			}
 		}
 	}

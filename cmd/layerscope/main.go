@@ -45,6 +45,3 @@ func main() {
 type silentExit struct{ code int }
 
 func (e silentExit) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
-// errUsage is an error in how layerscope was called.
-func errUsage(format string, args ...any) error { return fmt.Errorf(format, args...) }
