@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"path"
 	"slices"
@@ -195,7 +194,7 @@ func FuzzReadLayer(f *testing.F) {
 	lower := fzGzip(f, fzTar(f, fzLowerEntries...))
 	f.Fuzz(func(t *testing.T, blob []byte, stack uint8, fixHeaders bool) {
 		if fixHeaders {
-			blob = fzFixHeaders(blob)
+			blob = synth.FixTarHeaders(blob)
 		}
 		var layers []v1.Layer
 		fuzzed := 0
@@ -353,35 +352,6 @@ func fzCheckResult(t *testing.T, res *Result, nLayers int) {
 	if !json.Valid(buf.Bytes()) {
 		t.Errorf("WriteJSON wrote invalid JSON:\n%s", buf.Bytes())
 	}
-}
-
-// fzFixHeaders returns data with every 512-byte block that has a ustar
-// magic made a little more valid: stray bytes in its numeric fields become
-// octal digits (a base-256 first byte stays), and its checksum is
-// recomputed.
-func fzFixHeaders(data []byte) []byte {
-	data = bytes.Clone(data)
-	for off := 0; off+512 <= len(data); off += 512 {
-		blk := data[off : off+512]
-		if !bytes.Equal(blk[257:262], []byte("ustar")) {
-			continue
-		}
-		for _, field := range [][2]int{{100, 108}, {108, 116}, {116, 124}, {124, 136}, {136, 148}} {
-			for i := field[0]; i < field[1]; i++ {
-				c := blk[i]
-				if (c < '0' || c > '7') && c != 0 && c != ' ' && !(i == field[0] && c&0x80 != 0) {
-					blk[i] = '0' + c%8
-				}
-			}
-		}
-		copy(blk[148:156], "        ")
-		sum := 0
-		for _, c := range blk {
-			sum += int(c)
-		}
-		copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
-	}
-	return data
 }
 
 // fzEscapes reports whether p is not an absolute, clean path inside the

@@ -42,12 +42,7 @@ func fzNewArchive(t testing.TB) *fzArchive {
 		t.Fatal(err)
 	}
 	read := func(open func() (io.ReadCloser, error)) []byte {
-		rc, err := open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
+		b, err := synth.ReadAll(open)
 		if err != nil {
 			t.Fatal(err)
 		}

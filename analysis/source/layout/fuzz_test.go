@@ -52,12 +52,7 @@ func fzNewLayout(t testing.TB) *fzLayout {
 		t.Fatal(err)
 	}
 	read := func(open func() (io.ReadCloser, error)) []byte {
-		rc, err := open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
+		b, err := synth.ReadAll(open)
 		if err != nil {
 			t.Fatal(err)
 		}

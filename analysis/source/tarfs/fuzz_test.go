@@ -4,7 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
-	"fmt"
+	"github.com/layerscope/layerscope/analysis/synth"
 	"io"
 	"io/fs"
 	"os"
@@ -171,7 +171,7 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, fixHeaders bool) {
 		if fixHeaders {
-			data = fzFixHeaders(data)
+			data = synth.FixTarHeaders(data)
 		}
 		p := filepath.Join(t.TempDir(), "archive.tar")
 		if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -235,35 +235,6 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 	})
-}
-
-// fzFixHeaders returns data with every 512-byte block that has a ustar
-// magic made a little more valid: stray bytes in its numeric fields become
-// octal digits (a base-256 first byte stays), and its checksum is
-// recomputed. Mutated sizes and types then get past the header checks.
-func fzFixHeaders(data []byte) []byte {
-	data = bytes.Clone(data)
-	for off := 0; off+512 <= len(data); off += 512 {
-		blk := data[off : off+512]
-		if !bytes.Equal(blk[257:262], []byte("ustar")) {
-			continue
-		}
-		for _, field := range [][2]int{{100, 108}, {108, 116}, {116, 124}, {124, 136}, {136, 148}} {
-			for i := field[0]; i < field[1]; i++ {
-				c := blk[i]
-				if (c < '0' || c > '7') && c != 0 && c != ' ' && !(i == field[0] && c&0x80 != 0) {
-					blk[i] = '0' + c%8
-				}
-			}
-		}
-		copy(blk[148:156], "        ")
-		sum := 0
-		for _, c := range blk {
-			sum += int(c)
-		}
-		copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
-	}
-	return data
 }
 
 func fzTrim(b []byte) []byte {
