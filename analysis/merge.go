@@ -61,7 +61,8 @@ func (m *merger) addLayer(d *layerData) {
 		case tree.TypeSymlink:
 			e.Link = f.InternLink(r.link)
 		case tree.TypeHardlink:
-			e.Link = uint32(m.node(r.link))
+			// Not through the directory cache: a link target is elsewhere.
+			e.Link = uint32(f.Node(r.link))
 		}
 		m.classify(&e)
 		f.Add(e)

@@ -1,8 +1,8 @@
 package tree
 
 import (
+	"regexp"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -112,12 +112,15 @@ func TestSortChildrenAndFilter(t *testing.T) {
 	if !slices.Equal(names, []string{"d", "e"}) {
 		t.Errorf("BySize = %q", names)
 	}
-	keep := f.Filter(0, func(p string) bool { return strings.HasSuffix(p, "/b") })
+	keep, match := f.MatchPaths("/b", nil)
 	b, _ := f.Lookup("d/b")
-	if !keep[b] || !keep[d] || len(keep) != 2 {
-		t.Errorf("filter kept %v, want /d/b and its parent", keep)
+	e, _ := f.Lookup("e")
+	if !match[b] || match[d] || !keep[b] || !keep[d] || keep[e] {
+		t.Errorf("substring /b: keep %v match %v, want /d/b matched and /d kept on the way", keep, match)
 	}
-	if keep := f.Filter(1, func(p string) bool { return p == "/d/a" }); len(keep) != 0 {
-		t.Errorf("filter after layer 1 kept the deleted /d/a: %v", keep)
+	keep, match = f.MatchPaths("", regexp.MustCompile(`^/d/a$`))
+	a, _ := f.Lookup("d/a")
+	if !match[a] || match[b] || !keep[d] || keep[e] {
+		t.Errorf("regex: keep %v match %v", keep, match)
 	}
 }

@@ -1,7 +1,9 @@
 package tree
 
 import (
+	"bytes"
 	"cmp"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -81,28 +83,39 @@ func (f *FS) SortChildren(n NodeID, order SortOrder, keep func(NodeID) bool, siz
 	return out
 }
 
-// Filter marks the nodes of the merged file system after layer k whose
-// path satisfies match, and every ancestor of a match (so a tree view can
-// show the way to it). Directories that match show their whole subtree.
-func (f *FS) Filter(k int, match func(path string) bool) map[NodeID]bool {
-	keep := map[NodeID]bool{}
-	var walk func(n NodeID, prefix string, inherited bool) bool
-	walk = func(n NodeID, prefix string, inherited bool) bool {
+// MatchPaths marks, per node, the paths that contain q (or match re when
+// it is not nil) and, in keep, those and their ancestors, so that a tree
+// view can show the way to each match. One walk builds every path from its
+// parent's; a substring is looked for only in the new part of a path.
+func (f *FS) MatchPaths(q string, re *regexp.Regexp) (keep, match []bool) {
+	keep, match = make([]bool, f.Len()), make([]bool, f.Len())
+	needle := []byte(q)
+	buf := make([]byte, 0, 256)
+	var walk func(n NodeID, parentMatched bool) bool
+	walk = func(n NodeID, parentMatched bool) bool {
 		any := false
 		f.Children(n, func(c NodeID) bool {
-			if !f.LiveAt(c, k) {
-				return true
+			start := len(buf)
+			buf = append(buf, '/')
+			buf = append(buf, f.Name(c)...)
+			var hit bool
+			if re != nil {
+				hit = re.Match(buf)
+			} else {
+				from := max(0, start-len(needle)+1)
+				hit = parentMatched || bytes.Contains(buf[from:], needle)
 			}
-			p := prefix + "/" + f.Name(c)
-			hit := inherited || match(p)
-			if walk(c, p, hit) || hit {
+			match[c] = hit
+			sub := walk(c, hit && re == nil)
+			if hit || sub {
 				keep[c] = true
 				any = true
 			}
+			buf = buf[:start]
 			return true
 		})
 		return any
 	}
-	walk(Root, "", false)
-	return keep
+	walk(Root, false)
+	return keep, match
 }

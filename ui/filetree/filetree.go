@@ -6,10 +6,6 @@
 package filetree
 
 import (
-	"cmp"
-	"slices"
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -192,24 +188,11 @@ func (m *Model) visibleChildren(n tree.NodeID) []tree.NodeID {
 	if kids, ok := m.cache.children[n]; ok {
 		return kids
 	}
-	var kids []tree.NodeID
-	m.fs.Children(n, func(c tree.NodeID) bool {
-		if m.shown(c) {
-			kids = append(kids, c)
-		}
-		return true
-	})
-	byName := func(a, b tree.NodeID) int { return strings.Compare(m.fs.Name(a), m.fs.Name(b)) }
+	order := tree.ByName
 	if m.opts.SortBySize {
-		slices.SortFunc(kids, func(a, b tree.NodeID) int {
-			if c := cmp.Compare(m.size(b), m.size(a)); c != 0 {
-				return c
-			}
-			return byName(a, b)
-		})
-	} else {
-		slices.SortFunc(kids, byName)
+		order = tree.BySize
 	}
+	kids := m.fs.SortChildren(n, order, m.shown, m.size)
 	for i, c := range kids {
 		m.cache.pos[c] = i
 	}

@@ -1,7 +1,6 @@
 package filetree
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 
@@ -105,7 +104,7 @@ func (m *Model) clearFilter() tea.Cmd {
 func (m *Model) startFilterSync() filterDoneMsg {
 	m.filter.gen++
 	var keep, match []bool
-	keep, match = matchPaths(m.fs, m.filter.input.Value(), nil)
+	keep, match = m.fs.MatchPaths(m.filter.input.Value(), nil)
 	return filterDoneMsg{gen: m.filter.gen, query: m.filter.input.Value(), keep: keep, match: match}
 }
 
@@ -132,7 +131,7 @@ func (m *Model) startFilter() tea.Cmd {
 	gen, fs := f.gen, m.fs
 	compute := func() filterDoneMsg {
 		var keep, match []bool
-		m.c.Read(func() { keep, match = matchPaths(fs, q, re) })
+		m.c.Read(func() { keep, match = fs.MatchPaths(q, re) })
 		return filterDoneMsg{gen: gen, query: q, keep: keep, match: match}
 	}
 	if fs.Len() <= syncFilterLimit {
@@ -154,42 +153,6 @@ func (m *Model) filterDone(msg filterDoneMsg) tea.Cmd {
 		m.jumpMatch(true)
 	}
 	return nil
-}
-
-// matchPaths marks the paths that contain q (or match re) and their
-// ancestors, in one walk that builds each path from its parent's.
-func matchPaths(fs *tree.FS, q string, re *regexp.Regexp) (keep, match []bool) {
-	keep, match = make([]bool, fs.Len()), make([]bool, fs.Len())
-	needle := []byte(q)
-	buf := make([]byte, 0, 256)
-	var walk func(n tree.NodeID, parentMatched bool) bool
-	walk = func(n tree.NodeID, parentMatched bool) bool {
-		any := false
-		fs.Children(n, func(c tree.NodeID) bool {
-			start := len(buf)
-			buf = append(buf, '/')
-			buf = append(buf, fs.Name(c)...)
-			var hit bool
-			if re != nil {
-				hit = re.Match(buf)
-			} else {
-				// Only the new part of the path can hold a new match.
-				from := max(0, start-len(needle)+1)
-				hit = parentMatched || bytes.Contains(buf[from:], needle)
-			}
-			match[c] = hit
-			sub := walk(c, hit && re == nil)
-			if hit || sub {
-				keep[c] = true
-				any = true
-			}
-			buf = buf[:start]
-			return true
-		})
-		return any
-	}
-	walk(tree.Root, false)
-	return keep, match
 }
 
 // jumpMatch moves the cursor to the next (or previous) matching row.
