@@ -202,6 +202,11 @@ func (r *Result) Read(ctx context.Context, opts ...Option) error {
 	return nil
 }
 
+// Blob returns layer i as its source serves it, to read its bytes again
+// (a file's contents, an extraction). The result owns its layers: callers
+// never pass img.Layers() beside it.
+func (r *Result) Blob(i int) v1.Layer { return r.layers[i] }
+
 // Merged is how many layers (from the bottom) are in the FS so far.
 func (r *Result) Merged() int { return r.merged }
 
