@@ -49,13 +49,8 @@ type layerData struct {
 	diffID      v1.Hash // of the uncompressed tar
 	size        int64   // uncompressed
 	compression compression.Kind
-	warnings    []string
-}
-
-// knownDigester is implemented by layers whose format states the blob's
-// digest (OCI descriptors): the read verifies it.
-type knownDigester interface {
-	KnownDigest() (v1.Hash, bool)
+	entryBytes  int64 // the sum of its files' sizes, checked
+	warnings    warnings
 }
 
 // hashingReader hashes and counts what passes through it.
@@ -133,7 +128,7 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 	if kind != compression.None {
 		d.diffID = hashOf(plain.h)
 	}
-	if kd, ok := l.(knownDigester); ok {
+	if kd, ok := l.(StatedDigester); ok {
 		if want, ok := kd.KnownDigest(); ok && want != d.digest {
 			return nil, fmt.Errorf("blob does not match its digest %s (it hashes to %s)", want, d.digest)
 		}
@@ -144,7 +139,7 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 // checkStated reads the rest of a blob whose digest the format states
 // and reports a mismatch.
 func checkStated(ctx context.Context, l v1.Layer, rest io.Reader, stored *hashingReader) error {
-	kd, ok := l.(knownDigester)
+	kd, ok := l.(StatedDigester)
 	if !ok || ctx.Err() != nil {
 		return nil
 	}
@@ -180,17 +175,20 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 		if err != nil {
 			return fmt.Errorf("invalid layer tar: %w", err)
 		}
-		e, ok, warn := convert(hdr)
-		if warn != "" {
-			d.warnings = append(d.warnings, warn)
-		}
+		e, ok := convert(hdr, &d.warnings)
 		if !ok {
 			continue
 		}
+		if err := checkEntry(hdr.Name, e.size, e.path, e.link); err != nil {
+			return err
+		}
 		if e.typ == tree.TypeFile {
+			if d.entryBytes, err = addBytes(d.entryBytes, e.size); err != nil {
+				return fmt.Errorf("its files add up to %w", err)
+			}
 			h.Reset()
 			if _, err := tr.WriteTo(&h); err != nil {
-				return fmt.Errorf("invalid layer tar at %s: %w", hdr.Name, err)
+				return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
 			}
 			e.hash = h.Sum64()
 		}
@@ -225,8 +223,9 @@ func isClean(name string) bool {
 }
 
 // convert turns a tar header into a raw entry; ok is false for headers that
-// are not part of the file system (PAX globals, AUFS metadata).
-func convert(hdr *layertar.Header) (e rawEntry, ok bool, warn string) {
+// are not part of the file system (PAX globals, AUFS metadata) and for
+// those it ignores with a warning.
+func convert(hdr *layertar.Header, warn *warnings) (e rawEntry, ok bool) {
 	p := cleanPath(hdr.Name)
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
@@ -236,20 +235,22 @@ func convert(hdr *layertar.Header) (e rawEntry, ok bool, warn string) {
 		case base == opaqueMarker:
 			e.path, e.typ = dir, tree.TypeOpaque
 		case strings.HasPrefix(base, opaqueMarker[:len(whiteoutPrefix)*2]):
-			return e, false, "" // AUFS metadata such as .wh..wh.plnk
+			return e, false // AUFS metadata such as .wh..wh.plnk
 		case base == whiteoutPrefix || base == whiteoutPrefix+"." || base == whiteoutPrefix+"..":
 			// It would delete its own directory or a parent: runtimes
 			// refuse such names.
-			return e, false, fmt.Sprintf("ignored the invalid whiteout name %q", hdr.Name)
+			warn.addf("ignored the invalid whiteout name %q", hdr.Name)
+			return e, false
 		default:
 			e.path, e.typ = path.Join(dir, base[len(whiteoutPrefix):]), tree.TypeWhiteout
 		}
 		e.mode, e.uid, e.gid = 0, 0, 0
-		return e, true, ""
+		return e, true
 	}
 	if p == "" && hdr.Typeflag != layertar.TypeDir {
 		// Only a directory can be the image's root.
-		return e, false, fmt.Sprintf("ignored %q: a non-directory entry for the image root", hdr.Name)
+		warn.addf("ignored %q: a non-directory entry for the image root", hdr.Name)
+		return e, false
 	}
 	switch hdr.Typeflag {
 	case layertar.TypeReg, layertar.TypeRegA, layertar.TypeCont, layertar.TypeGNUSparse:
@@ -267,7 +268,8 @@ func convert(hdr *layertar.Header) (e rawEntry, ok bool, warn string) {
 	case layertar.TypeFifo:
 		e.typ = tree.TypeFifo
 	default:
-		return e, false, fmt.Sprintf("ignored %q of unknown tar type %q", hdr.Name, hdr.Typeflag)
+		warn.addf("ignored %q of unknown tar type %q", hdr.Name, hdr.Typeflag)
+		return e, false
 	}
-	return e, true, ""
+	return e, true
 }

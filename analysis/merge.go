@@ -11,8 +11,8 @@ import (
 // rules. It only ever touches the paths a layer names and, for deletions,
 // what is visible below them.
 type merger struct {
-	fs       *tree.FS
-	warnings []string
+	fs   *tree.FS
+	warn *warnings // the result's
 
 	// The directory of the previous entry: tars list a directory's
 	// entries together, so most lookups need only the last component.
@@ -39,7 +39,7 @@ func (m *merger) node(p string) tree.NodeID {
 var implicitDir = tree.Entry{Type: tree.TypeDir, Mode: 0o755}
 
 func (m *merger) warnf(layer int, format string, args ...any) {
-	m.warnings = append(m.warnings, fmt.Sprintf("layer %d: ", layer)+fmt.Sprintf(format, args...))
+	m.warn.add(format, 1, fmt.Sprintf("layer %d: ", layer)+fmt.Sprintf(format, args...))
 }
 
 // addLayer merges one layer in three passes over its entries:

@@ -30,8 +30,7 @@ func (m *Model) setOverlay(p Pane, cmd tea.Cmd) tea.Cmd {
 
 // openContents shows the file under the cursor, read from its layer.
 func (m *Model) openContents() tea.Cmd {
-	var id tree.EntryID
-	m.c.Read(func() { id = m.tree.CursorEntry() })
+	id := m.tree.CursorEntry()
 	if id == tree.NoEntry {
 		return nil
 	}
@@ -39,7 +38,7 @@ func (m *Model) openContents() tea.Cmd {
 	e := res.FS.Entry(id)
 	if e.Type != tree.TypeFile && e.Type != tree.TypeHardlink {
 		if m.c.Result.FS.HasChildren(e.Node) {
-			m.c.Read(func() { m.tree.Update(tea.KeyPressMsg{Code: tea.KeySpace}) })
+			m.tree.Update(tea.KeyPressMsg{Code: tea.KeySpace})
 		}
 		return nil
 	}
@@ -51,10 +50,7 @@ func (m *Model) openContents() tea.Cmd {
 	path := res.FS.Path(e.Node)
 	size := e.Size
 	p := pager.New(m.c, fmt.Sprintf("%s (layer %d)", path, e.Layer), size, func(ctx context.Context) (io.ReadCloser, error) {
-		var rc io.ReadCloser
-		var err error
-		// content.Open reads the tree: not while a layer is merged.
-		m.c.Read(func() { rc, _, err = content.Open(ctx, res, layers, id) })
+		rc, _, err := content.Open(ctx, res, layers, id)
 		return rc, err
 	})
 	return m.setOverlay(p, p.Init())
@@ -98,12 +94,10 @@ func (w *wasteOverlay) Update(msg tea.Msg) (tea.Cmd, bool) {
 func (m *Model) jumpTo(path string, layer int) {
 	m.layers.Select(layer)
 	m.setFocus(focusTree)
-	m.c.Read(func() {
-		m.tree.SetLayer(layer)
-		if n, ok := m.c.Result.FS.Lookup(path); ok && !m.tree.JumpTo(n) {
-			m.status = path + " is hidden in this view"
-		}
-	})
+	m.tree.SetLayer(layer)
+	if n, ok := m.c.Result.FS.Lookup(path); ok && !m.tree.JumpTo(n) {
+		m.status = path + " is hidden in this view"
+	}
 }
 
 // prompt asks for the extraction's destination, then, if needed, whether

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -92,14 +91,13 @@ func New(ctx context.Context, open Opener, cfg Config) *Model {
 		cfg.Palette = styles.DefaultPalette
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	lock := &sync.RWMutex{}
 	m := &Model{
-		c:      &common.Common{KeyMap: cfg.KeyMap, Lock: lock},
+		c:      &common.Common{KeyMap: cfg.KeyMap},
 		cfg:    cfg,
 		ctx:    ctx,
 		cancel: cancel,
 		open:   open,
-		load:   newLoader(lock),
+		load:   newLoader(),
 		help:   help.New(),
 		isDark: true,
 	}
@@ -166,13 +164,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case progressMsg:
 		m.progress = analysis.Progress(msg)
 		return m, m.load.next()
-	case mergedMsg:
-		m.merged(int(msg))
+	case parsedMsg:
+		if err := m.merge(msg.layer); err != nil {
+			m.cancel() // stop the parse: the image cannot be shown whole
+			m.loaded, m.err = true, err
+			return m, nil
+		}
 		return m, m.load.next()
 	case loadedMsg:
+		if m.loaded {
+			return m, nil // a merge failed first
+		}
 		m.loaded, m.err = true, msg.err
 		if m.err == nil && m.tree != nil {
-			m.c.Read(m.tree.Refresh)
+			m.tree.Refresh()
 		}
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:
@@ -189,15 +194,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// Anything else answers a component's own command (a pager's read,
 	// a filter computed in the background); each ignores what is not its.
 	var cmds []tea.Cmd
-	m.c.Read(func() {
-		if m.overlay != nil {
-			cmd, _ := m.overlay.Update(msg)
-			cmds = append(cmds, cmd)
-		}
-		if m.tree != nil {
-			cmds = append(cmds, m.tree.Update(msg))
-		}
-	})
+	if m.overlay != nil {
+		cmd, _ := m.overlay.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	if m.tree != nil {
+		cmds = append(cmds, m.tree.Update(msg))
+	}
 	return m, tea.Batch(cmds...)
 }
 
@@ -210,15 +213,18 @@ func (m *Model) opened(msg openedMsg) {
 	m.layout()
 }
 
-// merged: a layer is in the tree; show it if it is what the tree shows.
-func (m *Model) merged(i int) {
-	if m.tree == nil {
-		return
+// merge puts a parsed layer into the tree (here, on Update's goroutine,
+// the only one that changes the analysis) and shows it if it is what the
+// tree shows.
+func (m *Model) merge(pl *analysis.ParsedLayer) error {
+	if err := m.c.Result.Merge(pl); err != nil {
+		return err
 	}
-	k := m.layers.Selected()
+	i, k := pl.Index(), m.layers.Selected()
 	if i == k || (m.tree.Options().Aggregated && i < k) {
-		m.c.Read(m.tree.Refresh)
+		m.tree.Refresh()
 	}
+	return nil
 }
 
 // closeOverlay drops the pane over the tree, releasing what it holds.
@@ -260,16 +266,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.overlay != nil {
 		var cmd tea.Cmd
 		var closed bool
-		m.c.Read(func() { cmd, closed = m.overlay.Update(msg) })
+		cmd, closed = m.overlay.Update(msg)
 		if closed {
 			m.closeOverlay()
 		}
 		return cmd
 	}
 	if m.focus == focusTree && m.tree.Editing() {
-		var cmd tea.Cmd
-		m.c.Read(func() { cmd = m.tree.Update(msg) })
-		return cmd
+		return m.tree.Update(msg)
 	}
 	m.status = ""
 	switch {
@@ -286,11 +290,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if m.focus == focusLayers {
 		if key.Matches(msg, k.ViewMode) {
-			m.c.Read(func() { m.tree.SetAggregated(!m.tree.Options().Aggregated) })
+			m.tree.SetAggregated(!m.tree.Options().Aggregated)
 			return nil
 		}
 		m.layers.Update(msg)
-		m.c.Read(func() { m.tree.SetLayer(m.layers.Selected()) })
+		m.tree.SetLayer(m.layers.Selected())
 		return nil
 	}
 	switch {
@@ -301,9 +305,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Extract):
 		return m.startExtract()
 	}
-	var cmd tea.Cmd
-	m.c.Read(func() { cmd = m.tree.Update(msg) })
-	return cmd
+	return m.tree.Update(msg)
 }
 
 // geometry of the layout, computed by layout().
@@ -364,9 +366,7 @@ func (m *Model) render() string {
 	case m.showHelp:
 		return m.renderHelp()
 	}
-	var out string
-	m.c.Read(func() { out = m.renderPanes() })
-	return out
+	return m.renderPanes()
 }
 
 func (m *Model) loadingText() string {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -22,8 +24,12 @@ type Image struct {
 // Opener opens the image, reporting an engine's export as it goes.
 type Opener func(ctx context.Context, progress func(stage string, done, total int64)) (*Image, error)
 
-// Messages from the loading goroutines. They stop once the image is read:
+// Messages from the loading goroutine. They stop once the image is read:
 // an idle explorer receives nothing and draws nothing.
+//
+// The loading goroutine hands the planned Result over in openedMsg and
+// never touches it again: from then on only Update reads or changes it.
+// Layers arrive parsed, as values (parsedMsg), and Update merges them.
 type (
 	openedMsg struct {
 		img *Image
@@ -34,7 +40,7 @@ type (
 		done, total int64
 	}
 	progressMsg analysis.Progress
-	mergedMsg   int
+	parsedMsg   struct{ layer *analysis.ParsedLayer }
 	loadedMsg   struct{ err error }
 )
 
@@ -42,12 +48,9 @@ type (
 // the UI through a channel, one message per Cmd.
 type loader struct {
 	events chan tea.Msg
-	lock   *sync.RWMutex
 }
 
-func newLoader(lock *sync.RWMutex) *loader {
-	return &loader{events: make(chan tea.Msg, 64), lock: lock}
-}
+func newLoader() *loader { return &loader{events: make(chan tea.Msg, 64)} }
 
 // next waits for the next event.
 func (l *loader) next() tea.Cmd {
@@ -70,7 +73,9 @@ func (t *throttle) ok() bool {
 	return true
 }
 
-// start opens and plans the image, then reads it; events go to l.events.
+// start opens and plans the image, then parses its layers; events go to
+// l.events. Parsed layers wait for Update to merge them (the parser's
+// window bounds how many are parsed ahead).
 func (l *loader) start(ctx context.Context, open Opener, opts []analysis.Option) {
 	go func() {
 		var t throttle
@@ -89,15 +94,26 @@ func (l *loader) start(ctx context.Context, open Opener, opts []analysis.Option)
 			l.send(ctx, loadedMsg{err})
 			return
 		}
-		l.send(ctx, openedMsg{img, res})
-		opts = append(opts, analysis.WithLock(l.lock),
-			analysis.WithMerged(func(i int) { l.send(ctx, mergedMsg(i)) }),
-			analysis.WithProgress(func(p analysis.Progress) {
-				if t.ok() {
-					l.send(ctx, progressMsg(p))
-				}
-			}))
-		l.send(ctx, loadedMsg{res.Read(ctx, opts...)})
+		opts = append(opts, analysis.WithProgress(func(p analysis.Progress) {
+			if t.ok() {
+				l.send(ctx, progressMsg(p))
+			}
+		}))
+		p := res.Parse(ctx, opts...)
+		defer p.Close()
+		l.send(ctx, openedMsg{img, res}) // res belongs to Update from here on
+		for {
+			pl, err := p.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				l.send(ctx, loadedMsg{err})
+				return
+			}
+			l.send(ctx, parsedMsg{pl})
+		}
+		l.send(ctx, loadedMsg{})
 	}()
 }
 

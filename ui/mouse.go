@@ -14,10 +14,10 @@ func (m *Model) click(ms tea.Mouse) tea.Cmd {
 	case ms.X < g.leftW && ms.Y > 0 && ms.Y < g.layersH-1:
 		m.setFocus(focusLayers)
 		m.layers.ClickRow(ms.Y - 1)
-		m.c.Read(func() { m.tree.SetLayer(m.layers.Selected()) })
+		m.tree.SetLayer(m.layers.Selected())
 	case ms.X >= g.leftW && ms.Y > 0 && ms.Y < g.bodyH-1:
 		m.setFocus(focusTree)
-		m.c.Read(func() { m.tree.ClickRow(ms.Y - 1) })
+		m.tree.ClickRow(ms.Y - 1)
 	}
 	return nil
 }
@@ -36,10 +36,10 @@ func (m *Model) wheel(ms tea.Mouse) {
 	g := m.geometry()
 	if ms.X < g.leftW && ms.Y < g.layersH {
 		m.layers.ScrollWheel(step / 3)
-		m.c.Read(func() { m.tree.SetLayer(m.layers.Selected()) })
+		m.tree.SetLayer(m.layers.Selected())
 		return
 	}
 	if ms.X >= g.leftW && m.overlay == nil {
-		m.c.Read(func() { m.tree.ScrollWheel(step) })
+		m.tree.ScrollWheel(step)
 	}
 }

@@ -1,11 +1,8 @@
-// Package common is the context every explorer component shares: size,
-// styles, key map, and the lock that guards the analysis while layers are
-// still being read into it.
+// Package common is the context every explorer component shares: styles,
+// key map and the analysis.
 package common
 
 import (
-	"sync"
-
 	"charm.land/bubbles/v2/key"
 
 	"github.com/layerscope/layerscope/analysis"
@@ -17,17 +14,12 @@ import (
 type Common struct {
 	Styles *styles.Styles
 	KeyMap *keymap.KeyMap
-	// Result is the analysis, filled in by a reader goroutine that holds
-	// Lock for writing while it changes Result.
+	// Result is the analysis. The app merges layers into it in Update,
+	// so components read it in Update and View only; what runs in a
+	// tea.Cmd takes plain values from it first (content.Locate,
+	// extract.Prepare), or runs only once Result.Done (nothing changes
+	// it after that).
 	Result *analysis.Result
-	Lock   *sync.RWMutex
-}
-
-// Read runs fn holding the analysis lock for reading.
-func (c *Common) Read(fn func()) {
-	c.Lock.RLock()
-	defer c.Lock.RUnlock()
-	fn()
 }
 
 // CloseBinding describes the keys that close a pane (esc and q).

@@ -130,11 +130,12 @@ func (m *Model) startFilter() tea.Cmd {
 	f.err = nil
 	gen, fs := f.gen, m.fs
 	compute := func() filterDoneMsg {
-		var keep, match []bool
-		m.c.Read(func() { keep, match = fs.MatchPaths(q, re) })
+		keep, match := fs.MatchPaths(q, re)
 		return filterDoneMsg{gen: gen, query: q, keep: keep, match: match}
 	}
-	if fs.Len() <= syncFilterLimit {
+	// In the background only once every layer is merged: until then
+	// Update changes the tree between keystrokes.
+	if fs.Len() <= syncFilterLimit || !m.c.Result.Done() {
 		return m.filterDone(compute())
 	}
 	f.busy = true

@@ -60,10 +60,8 @@ func (l look) style(c *common.Common) lipgloss.Style {
 	return [...]lipgloss.Style{st.Dim, st.Added, st.Modified, st.MetaModified, st.Removed}[l]
 }
 
-// New returns the history of path n. It reads the analysis only when it
-// is drawn, so that the app may call New without holding c.Lock; View,
-// Update and Title must be called holding it (for reading) while layers
-// are still being read.
+// New returns the history of path n. It reads the analysis when it is
+// drawn, following layers merged since.
 func New(c *common.Common, n tree.NodeID) *Model {
 	return &Model{c: c, node: n, merged: -1, width: 80, height: 24}
 }

@@ -246,14 +246,20 @@ func TestWhileReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := uitest.Common(res, true)
 	var m *Model
 	merged := 0
-	err = res.Read(context.Background(), analysis.WithLock(c.Lock), analysis.WithWorkers(1), analysis.WithMerged(func(i int) {
-		if i != 0 {
-			return
+	c := uitest.Common(res, true)
+	p := res.Parse(context.Background(), analysis.WithWorkers(1))
+	defer p.Close()
+	for i := range 2 {
+		pl, err := p.Next()
+		if err != nil {
+			t.Fatal(err)
 		}
-		c.Read(func() {
+		if err := res.Merge(pl); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
 			n, _ := res.FS.Lookup("/f")
 			m = New(c, n)
 			m.SetSize(60, 12)
@@ -262,11 +268,9 @@ func TestWhileReading(t *testing.T) {
 			if !strings.Contains(v, "after layer 0 (still reading): present") {
 				t.Errorf("while reading:\n%s", v)
 			}
-		})
-	}))
-	if err != nil {
-		t.Fatal(err)
+		}
 	}
+	m.View()
 	if merged != 1 {
 		t.Errorf("%d rows after layer 0", merged)
 	}

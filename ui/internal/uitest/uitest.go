@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -54,7 +53,6 @@ func Common(res *analysis.Result, noColor bool) *common.Common {
 		Styles: styles.New(styles.DefaultPalette(true), noColor),
 		KeyMap: keymap.DefaultKeyMap(),
 		Result: res,
-		Lock:   &sync.RWMutex{},
 	}
 }
 
