@@ -3,7 +3,9 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/layerscope/layerscope/analysis/source/engine"
@@ -87,8 +89,30 @@ func fromSpool(path, ref string, kind Kind, location string) (*Image, error) {
 	return img, nil
 }
 
+// StallEnv names the environment variable that sets how long a registry or
+// engine transfer may receive nothing before it is stopped (a Go duration
+// such as 30s, the default, or 2m).
+const StallEnv = "LAYERSCOPE_STALL_TIMEOUT"
+
+// stallTimeout reads StallEnv; 0 means the default.
+func stallTimeout() (time.Duration, error) {
+	v := os.Getenv(StallEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a positive duration (e.g. 30s)", StallEnv, v)
+	}
+	return d, nil
+}
+
 func openRegistry(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
-	img, info, err := registry.Load(ctx, ref, plat, registry.Options{Insecure: opts.Insecure})
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
+	img, info, err := registry.Load(ctx, ref, plat, registry.Options{Insecure: opts.Insecure, Limits: registry.Limits{Stall: stall}})
 	if err != nil {
 		return nil, err
 	}
