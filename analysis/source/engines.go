@@ -26,7 +26,11 @@ func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"))
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
+	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"), engine.WithStallTimeout(stall))
 	if err != nil {
 		return nil, err
 	}
@@ -36,10 +40,14 @@ func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {
 // openPodman uses Podman's API socket where one answers, and the podman
 // command otherwise.
 func openPodman(ctx context.Context, ref string, opts Options) (*Image, error) {
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
 	progress := exportProgress(opts, "exporting from Podman")
 	var lastErr error
 	for _, ep := range engine.PodmanEndpoints() {
-		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress)
+		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress, engine.WithStallTimeout(stall))
 		if err == nil {
 			return fromSpool(path, ref, Podman, ep.Host)
 		}

@@ -236,3 +236,83 @@ func (h *HostileRegistry) trickle(w http.ResponseWriter, r *http.Request, b []by
 		}
 	}
 }
+
+// EngineFault is one way a hostile Docker Engine API misbehaves.
+type EngineFault string
+
+// The faults a HostileEngine can have.
+const (
+	// EndlessInspect: GET /images/NAME/json never ends.
+	EndlessInspect EngineFault = "endless-inspect"
+	// HugeInspect: its Content-Length says 20 GB.
+	HugeInspect EngineFault = "huge-inspect"
+	// SilentInspect: the inspect request gets no answer.
+	SilentInspect EngineFault = "silent-inspect"
+	// InspectError: inspect fails (500) with a message of ESC sequences
+	// and newlines, 60 KB of them.
+	InspectError EngineFault = "inspect-error"
+	// TrickleSave: the export (GET /images/get) trickles.
+	TrickleSave EngineFault = "trickle-save"
+)
+
+// EngineFaults lists every engine fault.
+var EngineFaults = []EngineFault{EndlessInspect, HugeInspect, SilentInspect, InspectError, TrickleSave}
+
+// HostileEngine is a Docker Engine API (/_ping, /version, image inspect
+// and save) with one fault. It counts the requests it sees.
+type HostileEngine struct {
+	Fault    EngineFault
+	Trickle  time.Duration // between two bytes of a trickle (default 2 s)
+	requests atomic.Int64
+}
+
+// Requests is how many requests the engine has seen.
+func (h *HostileEngine) Requests() int64 { return h.requests.Load() }
+
+func (h *HostileEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.requests.Add(1)
+	w.Header().Set("API-Version", "1.41")
+	p := r.URL.Path
+	switch {
+	case strings.HasSuffix(p, "/_ping"):
+		w.Write([]byte("OK"))
+	case strings.HasSuffix(p, "/version"):
+		w.Write([]byte(`{"ApiVersion":"1.41","Version":"20.10.24"}`))
+	case strings.HasSuffix(p, "/json") && strings.Contains(p, "/images/"):
+		h.inspect(w, r)
+	case strings.HasSuffix(p, "/images/get"):
+		w.Header().Set("Content-Type", "application/x-tar")
+		if h.Fault == TrickleSave {
+			every := h.Trickle
+			if every <= 0 {
+				every = 2 * time.Second
+			}
+			hr := &HostileRegistry{Trickle: every}
+			hr.trickle(w, r, make([]byte, 10240))
+			return
+		}
+		w.Write(make([]byte, 1024)) // an empty tar
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (h *HostileEngine) inspect(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	start := []byte(`{"Id":"sha256:` + strings.Repeat("a", 64) + `","Size":1000,"RepoTags":["`)
+	switch h.Fault {
+	case EndlessInspect:
+		endless(w, r, start)
+	case HugeInspect:
+		w.Header().Set("Content-Length", "20000000000")
+		endless(w, r, start)
+	case SilentInspect:
+		<-r.Context().Done()
+	case InspectError:
+		w.WriteHeader(http.StatusInternalServerError)
+		b, _ := json.Marshal(map[string]string{"message": strings.Repeat(HostileEscapes, 1000)})
+		w.Write(b)
+	default:
+		w.Write(append(start, `hostile:1"]}`...))
+	}
+}

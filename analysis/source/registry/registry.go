@@ -22,7 +22,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -30,6 +29,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/layerscope/layerscope/analysis/internal/oneline"
 	"github.com/layerscope/layerscope/analysis/source/platform"
 )
 
@@ -202,7 +202,7 @@ func explain(registry string, err error) error {
 		}
 		for _, d := range terr.Errors {
 			if d.Code == transport.ManifestUnknownErrorCode || d.Code == transport.NameUnknownErrorCode {
-				return fmt.Errorf("registry %s has %w: %s", registry, ErrNotFound, short(d.Message))
+				return fmt.Errorf("registry %s has %w: %s", registry, ErrNotFound, oneline.Short(d.Message))
 			}
 		}
 		return fmt.Errorf("registry %s: %s", registry, firstDiag(terr))
@@ -220,31 +220,14 @@ func explain(registry string, err error) error {
 	if errors.Is(err, errPlainHTTP) || strings.Contains(err.Error(), errPlainHTTP.Error()) {
 		return fmt.Errorf("registry %s speaks plain HTTP: use --insecure", registry)
 	}
-	return fmt.Errorf("registry %s: %w", registry, err)
+	return fmt.Errorf("registry %s: %w", registry, oneline.Error(err))
 }
 
 func firstDiag(e *transport.Error) string {
 	if len(e.Errors) > 0 && e.Errors[0].Message != "" {
-		return short(e.Errors[0].Message)
+		return oneline.Short(e.Errors[0].Message)
 	}
 	return fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
-}
-
-// maxMessage is how much of a registry's own message an error quotes.
-const maxMessage = 200
-
-// short keeps a registry's message to one short line: the server chose
-// it, and it must neither run on for pages nor break the line.
-func short(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 func rootCause(err error) error {
