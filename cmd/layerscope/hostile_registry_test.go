@@ -1,7 +1,11 @@
 package main
 
 import (
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -86,4 +90,59 @@ func TestHostileRegistryBinary(t *testing.T) {
 func TestStallTimeoutEnv(t *testing.T) {
 	r := runBounded(t, bounded{Env: []string{"LAYERSCOPE_STALL_TIMEOUT=soon"}}, "--json", "-", "--insecure", "registry://127.0.0.1:1/x:1")
 	hostileError(t, r.result, `LAYERSCOPE_STALL_TIMEOUT="soon" is not a positive duration`)
+}
+
+// TestHostileEngineBinary: the same against a fake Docker Engine on a unix
+// socket (DOCKER_HOST): endless, huge and silent inspect answers, a long
+// error message and a trickling export end in one line naming the engine,
+// and the spooled export is removed.
+//
+// inspect-error's message holds ESC sequences: its line is clean only with
+// the output sanitiser (cmd/layerscope, issue 10 item 13).
+func TestHostileEngineBinary(t *testing.T) {
+	const stall = time.Second
+	want := map[synth.EngineFault]string{
+		synth.EndlessInspect: "the answer to GET /v1.41/images/hostile:1/json is larger than 8 MiB",
+		synth.HugeInspect:    "the answer to GET /v1.41/images/hostile:1/json is larger than 8 MiB",
+		synth.SilentInspect:  "inspect hostile:1: nothing received for 1s",
+		synth.InspectError:   "inspect hostile:1: Error response from daemon:",
+		synth.TrickleSave:    "failed midway: nothing received for 1s",
+	}
+	for _, fault := range synth.EngineFaults {
+		t.Run(string(fault), func(t *testing.T) {
+			h := &synth.HostileEngine{Fault: fault, Trickle: 3 * stall}
+			dir, err := os.MkdirTemp("", "ls-engine") // a short socket path
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			l, err := net.Listen("unix", filepath.Join(dir, "docker.sock"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: h}
+			go srv.Serve(l)
+			defer srv.Close()
+			host := "unix://" + l.Addr().String()
+			r := runBounded(t, bounded{
+				Env:     []string{"LAYERSCOPE_STALL_TIMEOUT=" + stall.String(), "DOCKER_HOST=" + host},
+				Timeout: 60 * time.Second,
+			}, "--json", "-", "--quiet", "docker://hostile:1")
+			hostileError(t, r.result, want[fault])
+			if !strings.Contains(r.stderr, "Docker at "+host) {
+				t.Errorf("the error does not name the engine %s: %s", host, r.stderr)
+			}
+			if len(r.stderr) > 600 {
+				t.Errorf("the error line is %d bytes long", len(r.stderr))
+			}
+			if r.maxRSSKiB > 200<<10 {
+				t.Errorf("peak RSS %d MiB", r.maxRSSKiB>>10)
+			}
+			if r.took > 30*time.Second {
+				t.Errorf("took %v", r.took)
+			}
+			t.Logf("%s: exit %d, %v, peak RSS %d MiB, %d requests: %s", fault, r.code, r.took.Round(time.Millisecond),
+				r.maxRSSKiB>>10, h.Requests(), strings.TrimSpace(r.stderr))
+		})
+	}
 }
