@@ -3,7 +3,9 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/layerscope/layerscope/analysis/source/engine"
@@ -24,7 +26,11 @@ func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"))
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
+	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"), engine.WithStallTimeout(stall))
 	if err != nil {
 		return nil, err
 	}
@@ -34,10 +40,14 @@ func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {
 // openPodman uses Podman's API socket where one answers, and the podman
 // command otherwise.
 func openPodman(ctx context.Context, ref string, opts Options) (*Image, error) {
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
 	progress := exportProgress(opts, "exporting from Podman")
 	var lastErr error
 	for _, ep := range engine.PodmanEndpoints() {
-		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress)
+		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress, engine.WithStallTimeout(stall))
 		if err == nil {
 			return fromSpool(path, ref, Podman, ep.Host)
 		}
@@ -87,8 +97,30 @@ func fromSpool(path, ref string, kind Kind, location string) (*Image, error) {
 	return img, nil
 }
 
+// StallEnv names the environment variable that sets how long a registry or
+// engine transfer may receive nothing before it is stopped (a Go duration
+// such as 30s, the default, or 2m).
+const StallEnv = "LAYERSCOPE_STALL_TIMEOUT"
+
+// stallTimeout reads StallEnv; 0 means the default.
+func stallTimeout() (time.Duration, error) {
+	v := os.Getenv(StallEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a positive duration (e.g. 30s)", StallEnv, v)
+	}
+	return d, nil
+}
+
 func openRegistry(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
-	img, info, err := registry.Load(ctx, ref, plat, registry.Options{Insecure: opts.Insecure})
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
+	img, info, err := registry.Load(ctx, ref, plat, registry.Options{Insecure: opts.Insecure, Limits: registry.Limits{Stall: stall}})
 	if err != nil {
 		return nil, err
 	}

@@ -123,8 +123,8 @@ func PodmanEndpoints() []Endpoint {
 	return out
 }
 
-// newClient makes an API client for e.
-func newClient(e Endpoint) (*client.Client, error) {
+// newClient makes an API client for e, guarded by c.
+func newClient(e Endpoint, c config) (*client.Client, error) {
 	opts := []client.Opt{}
 	if e.FromEnv {
 		opts = append(opts, client.FromEnv)
@@ -134,9 +134,11 @@ func newClient(e Endpoint) (*client.Client, error) {
 			opts = append(opts, client.WithTLSClientConfig(e.CA, e.Cert, e.Key))
 		}
 	}
-	c, err := client.New(opts...)
+	// After the host options: the dialer replaces theirs.
+	opts = append(opts, guarded(e, c)...)
+	cl, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", e, err)
 	}
-	return c, nil
+	return cl, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +11,9 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
+	"github.com/layerscope/layerscope/analysis/internal/oneline"
 )
 
 // ErrNotFound means the engine answered but has no such image.
@@ -36,8 +38,10 @@ type Progress func(done, total int64)
 // Save exports ref from the engine into a new file in dir (the system's
 // temporary directory if empty) and returns its path. The caller removes
 // the file. The export is streamed: the image is never held in memory.
-func Save(ctx context.Context, e Endpoint, ref, dir string, progress Progress) (string, error) {
-	c, err := newClient(e)
+// The engine's answers are held to the JSON cap, and a request that
+// receives nothing for the stall timeout is given up.
+func Save(ctx context.Context, e Endpoint, ref, dir string, progress Progress, opts ...Option) (string, error) {
+	c, err := newClient(e, newConfig(opts))
 	if err != nil {
 		return "", err
 	}
@@ -46,21 +50,47 @@ func Save(ctx context.Context, e Endpoint, ref, dir string, progress Progress) (
 	_, err = c.Ping(pingCtx, client.PingOptions{NegotiateAPIVersion: true})
 	cancel()
 	if err != nil {
+		if cause := guardError(err); cause != nil {
+			// It answered, badly: that is no reason to try elsewhere.
+			return "", fmt.Errorf("%s: ping: %w", e, cause)
+		}
 		return "", &UnreachableError{Endpoint: e, Err: unwrapConn(err)}
 	}
 	insp, err := c.ImageInspect(ctx, ref)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return "", fmt.Errorf("%s has %w %s", e, ErrNotFound, ref)
+			return "", fmt.Errorf("%s has %w %s", e, ErrNotFound, oneline.Short(ref))
 		}
-		return "", fmt.Errorf("%s: %w", e, err)
+		return "", fmt.Errorf("%s: inspect %s: %w", e, oneline.Short(ref), cleanError(err))
 	}
 	rc, err := c.ImageSave(ctx, []string{ref})
 	if err != nil {
-		return "", fmt.Errorf("%s: save %s: %w", e, ref, err)
+		return "", fmt.Errorf("%s: save %s: %w", e, oneline.Short(ref), cleanError(err))
 	}
 	defer rc.Close()
 	return spool(ctx, rc, dir, insp.Size, progress, e.String())
+}
+
+// guardError finds a stall or an oversized answer inside the API client's
+// wrapping, which would otherwise quote the request URL around it.
+func guardError(err error) error {
+	var s *StallError
+	if errors.As(err, &s) {
+		return s
+	}
+	var t *TooLargeError
+	if errors.As(err, &t) {
+		return t
+	}
+	return nil
+}
+
+// cleanError keeps the engine's errors to one short line.
+func cleanError(err error) error {
+	if g := guardError(err); g != nil {
+		return g
+	}
+	return oneline.Error(err)
 }
 
 // unwrapConn keeps the client's "Cannot connect ..." message short.
@@ -132,7 +162,7 @@ func PodmanSave(ctx context.Context, ref, dir string) (string, error) {
 		if exists := exec.CommandContext(ctx, bin, "image", "exists", ref).Run(); exists != nil {
 			return "", fmt.Errorf("Podman has %w %s", ErrNotFound, ref)
 		}
-		return "", fmt.Errorf("podman image save %s: %s", ref, msg)
+		return "", fmt.Errorf("podman image save %s: %s", oneline.Short(ref), oneline.Short(msg))
 	}
 	return f.Name(), nil
 }

@@ -3,6 +3,12 @@
 // Podman configs and credential helpers, TLS verified unless told
 // otherwise, timeouts and bounded retries. Layers are not downloaded here:
 // the analysis streams them, in parallel, when it reads them.
+//
+// The registry is not trusted: every request passes through a guard that
+// caps documents at 8 MiB, redirects at 10, requests per image at
+// DefaultMaxRequests, and stops a transfer that receives nothing for
+// Limits.Stall (30 s; the command takes LAYERSCOPE_STALL_TIMEOUT). Blobs
+// are never read past the size their descriptor states.
 package registry
 
 import (
@@ -23,6 +29,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/layerscope/layerscope/analysis/internal/oneline"
 	"github.com/layerscope/layerscope/analysis/source/platform"
 )
 
@@ -32,8 +39,11 @@ type Options struct {
 	Insecure bool
 	// Keychain supplies credentials (default: authn.DefaultKeychain).
 	Keychain authn.Keychain
-	// Transport replaces the HTTP transport (with its timeouts).
+	// Transport replaces the HTTP transport (with its timeouts); the
+	// guard that enforces Limits wraps it all the same.
 	Transport http.RoundTripper
+	// Limits bound sizes, redirects, requests and stalls.
+	Limits Limits
 }
 
 // Info says what was loaded.
@@ -64,10 +74,11 @@ func Load(ctx context.Context, ref string, plat v1.Platform, opts Options) (v1.I
 	if rt == nil {
 		rt = newTransport(opts.Insecure)
 	}
+	limits := opts.Limits.withDefaults()
 	ropts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
-		remote.WithTransport(rt),
+		remote.WithTransport(newGuard(rt, limits)),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: 3}),
 	}
 	info := Info{Ref: r.Name()}
@@ -102,14 +113,40 @@ func Load(ctx context.Context, ref string, plat v1.Platform, opts Options) (v1.I
 			return nil, info, explain(reg, err)
 		}
 		info.Digest = d.Digest
-		return img, info, nil
+		return img, info, checkSizes(img, reg, limits)
 	}
 	img, err := desc.Image()
 	if err != nil {
 		return nil, info, explain(reg, err)
 	}
 	info.Digest = desc.Digest
-	return img, info, nil
+	return img, info, checkSizes(img, reg, limits)
+}
+
+// checkSizes refuses descriptors that would make go-containerregistry read
+// without bound: it reads a blob up to its stated size (a negative size
+// means no limit at all) and the config whole into memory. The config is
+// fetched here, once, so that every later use finds it cached.
+func checkSizes(img v1.Image, reg string, l Limits) error {
+	m, err := img.Manifest()
+	if err != nil {
+		return explain(reg, err)
+	}
+	if m == nil { // schema 1: no config blob, layers listed without sizes
+		return nil
+	}
+	if s := m.Config.Size; s < 0 || s > l.MaxJSON {
+		return fmt.Errorf("registry %s: the manifest states a config of %d bytes (at most %d MiB allowed)", reg, s, l.MaxJSON>>20)
+	}
+	for i, d := range m.Layers {
+		if d.Size < 0 {
+			return fmt.Errorf("registry %s: the manifest states a negative size (%d) for layer %d", reg, d.Size, i)
+		}
+	}
+	if _, err := img.RawConfigFile(); err != nil {
+		return explain(reg, fmt.Errorf("reading the config %s: %w", m.Config.Digest, err))
+	}
+	return nil
 }
 
 // errPlainHTTP means a registry answered without TLS.
@@ -132,13 +169,12 @@ func checkTLS(ctx context.Context, host string) error {
 	return conn.Close()
 }
 
-// newTransport has timeouts on connecting and on waiting for answers, but
-// none on the body: a large layer may take long to stream.
+// newTransport has timeouts on connecting, but none on the whole answer: a
+// large layer may take long to stream. The guard stops answers that stall.
 func newTransport(insecure bool) http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = 10 * time.Second
-	t.ResponseHeaderTimeout = 60 * time.Second
 	if insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for --insecure
 	}
@@ -147,11 +183,14 @@ func newTransport(insecure bool) http.RoundTripper {
 
 // explain turns transport errors into one line that says what to do.
 func explain(registry string, err error) error {
+	var lerr *LimitError
 	var terr *transport.Error
 	var uerr x509.UnknownAuthorityError
 	var herr x509.HostnameError
 	var cerr *tls.CertificateVerificationError
 	switch {
+	case errors.As(err, &lerr):
+		return lerr // names the host and what it did; the URL around it adds nothing
 	case errors.As(err, &terr):
 		switch terr.StatusCode {
 		case http.StatusUnauthorized:
@@ -163,7 +202,7 @@ func explain(registry string, err error) error {
 		}
 		for _, d := range terr.Errors {
 			if d.Code == transport.ManifestUnknownErrorCode || d.Code == transport.NameUnknownErrorCode {
-				return fmt.Errorf("registry %s has %w: %s", registry, ErrNotFound, d.Message)
+				return fmt.Errorf("registry %s has %w: %s", registry, ErrNotFound, oneline.Short(d.Message))
 			}
 		}
 		return fmt.Errorf("registry %s: %s", registry, firstDiag(terr))
@@ -181,14 +220,14 @@ func explain(registry string, err error) error {
 	if errors.Is(err, errPlainHTTP) || strings.Contains(err.Error(), errPlainHTTP.Error()) {
 		return fmt.Errorf("registry %s speaks plain HTTP: use --insecure", registry)
 	}
-	return fmt.Errorf("registry %s: %w", registry, err)
+	return fmt.Errorf("registry %s: %w", registry, oneline.Error(err))
 }
 
 func firstDiag(e *transport.Error) string {
-	if len(e.Errors) > 0 {
-		return e.Errors[0].Message
+	if len(e.Errors) > 0 && e.Errors[0].Message != "" {
+		return oneline.Short(e.Errors[0].Message)
 	}
-	return http.StatusText(e.StatusCode)
+	return fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }
 
 func rootCause(err error) error {
