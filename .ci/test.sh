@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 log() { printf '== %s\n' "$*" >&2; }
 packages=(docker.io iptables skopeo umoci busybox-static debootstrap podman docker-registry apache2-utils)
 goreleaser_version=v2.15.0 # the newest that builds with Go 1.26 from the module proxy
+staticcheck_version=v0.8.2  # honnef.co/go/tools, pinned: a new release must not turn CI red
+goimports_version=v0.52.0   # golang.org/x/tools
 started=()
 
 cleanup() {
@@ -46,10 +48,25 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   if [ -n "${goreleaser_pid:-}" ]; then wait "$goreleaser_pid"; fi
 fi
 
-log "go vet"
+for tool in "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" "golang.org/x/tools/cmd/goimports@$goimports_version"; do
+  bin=$(basename "${tool%@*}")
+  if [ "$(go version -m "$gobin/$bin" 2>/dev/null | awk '$1 == "mod" {print $3}')" != "${tool#*@}" ]; then
+    log "installing $tool"
+    go install "$tool"
+  fi
+done
+
+log "go vet, goimports, go mod tidy, staticcheck"
 go vet ./...
-log "go test"
-go test -count=1 ./...
+unformatted=$("$gobin/goimports" -l .)
+if [ -n "$unformatted" ]; then
+  printf 'not goimports-formatted:\n%s\n' "$unformatted" >&2
+  exit 1
+fi
+go mod tidy -diff
+"$gobin/staticcheck" ./...
+log "go test -race"
+go test -race -count=1 ./...
 log "fuzz targets (briefly; longer runs by hand)"
 for file in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do

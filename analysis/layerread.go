@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"hash"
 	"hash/maphash"
 	"io"
 	"path"
 	"strings"
+
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 

@@ -3,15 +3,16 @@ package source
 import (
 	"archive/tar"
 	"context"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/layerscope/layerscope/analysis/source/platform"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/layerscope/layerscope/analysis/source/platform"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 

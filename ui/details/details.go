@@ -4,8 +4,9 @@ package details
 
 import (
 	"fmt"
-	"github.com/layerscope/layerscope/tree"
 	"strings"
+
+	"github.com/layerscope/layerscope/tree"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"

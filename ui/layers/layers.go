@@ -5,8 +5,9 @@ package layers
 
 import (
 	"fmt"
-	"github.com/layerscope/layerscope/tree"
 	"strings"
+
+	"github.com/layerscope/layerscope/tree"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"

@@ -13,10 +13,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/layerscope/layerscope/tree"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/layerscope/layerscope/tree"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"

@@ -3,9 +3,10 @@ package waste
 import (
 	"context"
 	"fmt"
-	"github.com/layerscope/layerscope/tree"
 	"strings"
 	"testing"
+
+	"github.com/layerscope/layerscope/tree"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"

@@ -160,6 +160,7 @@ func PodmanSave(ctx context.Context, ref, dir string) (string, error) {
 		}
 		msg := lastLine(string(out))
 		if exists := exec.CommandContext(ctx, bin, "image", "exists", ref).Run(); exists != nil {
+			//lint:ignore ST1005 Podman is a name
 			return "", fmt.Errorf("Podman has %w %s", ErrNotFound, ref)
 		}
 		return "", fmt.Errorf("podman image save %s: %s", oneline.Short(ref), oneline.Short(msg))
