@@ -319,3 +319,38 @@ func WriteZstdWindowArchive(path string, layers int, windowLog uint, fill int64)
 	}
 	return writeArchive(path, "", append(ms, imageMembers(names, diffIDs)...))
 }
+
+// LayoutFiles are the paths of a layout written by WriteSmallLayout.
+type LayoutFiles struct {
+	Index, OCILayout, Manifest, Config, Layer string
+	LayerDigest                               string
+}
+
+// WriteSmallLayout writes a valid OCI layout of a one-layer image (a gzip
+// layer) into dir, for tests that then damage one of its files.
+func WriteSmallLayout(dir string) (LayoutFiles, error) {
+	plain := smallLayer()
+	layer := gz(plain)
+	cfg, _ := json.Marshal(map[string]any{"os": "linux", "architecture": "amd64",
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{"sha256:" + sha(plain)}}})
+	desc := func(mt string, b []byte) map[string]any {
+		return map[string]any{"mediaType": mt, "digest": "sha256:" + sha(b), "size": len(b)}
+	}
+	man, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": desc("application/vnd.oci.image.config.v1+json", cfg),
+		"layers": []any{desc("application/vnd.oci.image.layer.v1.tar+gzip", layer)}})
+	idx, _ := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{desc("application/vnd.oci.image.manifest.v1+json", man)}})
+	blobs := dir + "/blobs/sha256/"
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		return LayoutFiles{}, err
+	}
+	lf := LayoutFiles{Index: dir + "/index.json", OCILayout: dir + "/oci-layout",
+		Manifest: blobs + sha(man), Config: blobs + sha(cfg), Layer: blobs + sha(layer), LayerDigest: "sha256:" + sha(layer)}
+	for p, b := range map[string][]byte{lf.Index: idx, lf.OCILayout: []byte(`{"imageLayoutVersion":"1.0.0"}`),
+		lf.Manifest: man, lf.Config: cfg, lf.Layer: layer} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return LayoutFiles{}, err
+		}
+	}
+	return lf, nil
+}

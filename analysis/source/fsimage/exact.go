@@ -45,15 +45,17 @@ func (r *exactReader) Close() error { return r.f.Close() }
 // missing words a failed stat of a layer file: a link that leads nowhere
 // or out of its directory says so rather than "missing".
 func missing(lf LayerFile, err error) error {
-	name := lf.Path + " is missing from the archive"
-	if lf.Digest.Hex != "" {
-		name = "blob " + lf.Digest.String() + " is missing"
-	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return errors.New(name)
+		if lf.Digest.Hex != "" {
+			return fmt.Errorf("blob %s is missing", lf.Digest)
+		}
+		return fmt.Errorf("%s is missing from the archive", lf.Path)
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
+		if lf.Digest.Hex != "" {
+			return fmt.Errorf("blob %s: %w", lf.Digest, pe.Err)
+		}
 		return fmt.Errorf("%s: %w", lf.Path, pe.Err)
 	}
 	return err

@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 
@@ -29,7 +30,11 @@ func (d Dir) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return safefile.OpenIn(d.root, name)
+	f, err := safefile.OpenIn(d.root, name)
+	if err != nil {
+		return nil, d.explain(name, err)
+	}
+	return f, nil
 }
 
 // Stat implements fs.StatFS, following symlinks inside the directory.
@@ -37,7 +42,23 @@ func (d Dir) Stat(name string) (fs.FileInfo, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
-	return d.root.Stat(name)
+	st, err := d.root.Stat(name)
+	if err != nil {
+		return nil, d.explain(name, err)
+	}
+	return st, nil
+}
+
+// explain names a symlink that leads outside the directory (os.Root's own
+// words are "path escapes from parent").
+func (d Dir) explain(name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, safefile.ErrNotRegular) {
+		return err
+	}
+	if st, lerr := d.root.Lstat(name); lerr == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return &fs.PathError{Op: "open", Path: name, Err: errors.New("a symlink that leads out of the layout directory")}
+	}
+	return err
 }
 
 // Close releases the directory.
