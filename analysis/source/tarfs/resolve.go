@@ -16,6 +16,9 @@ const maxLinkHops = 16
 // the archive: relative links from the link's directory, absolute ones
 // and ".." never above the archive's root.
 func (t *FS) resolve(name string) (*member, error) {
+	if m, ok := t.members[clean(name)]; ok && m.typeflag != tar.TypeSymlink && m.typeflag != tar.TypeLink {
+		return m, nil // stored under this very name: no link to follow
+	}
 	rest := split(clean(name))
 	if len(rest) == 0 {
 		return nil, fs.ErrNotExist
