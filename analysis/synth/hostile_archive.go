@@ -354,3 +354,66 @@ func WriteSmallLayout(dir string) (LayoutFiles, error) {
 	}
 	return lf, nil
 }
+
+// WriteOversizedJSON writes images whose JSON documents exceed the 8 MiB
+// cap, one per place a local source reads JSON from, each with the error
+// it must give.
+func WriteOversizedJSON(dir string) ([]Broken, error) {
+	huge := func(prefix string) []byte {
+		return append(append([]byte(prefix), bytes.Repeat([]byte(" "), 9<<20)...), '}')
+	}
+	var out []Broken
+	// A docker save whose config is over the cap.
+	layer := smallLayer()
+	ms := append([]archiveMember{{name: "0/layer.tar", data: layer}}, imageMembers([]string{"0/layer.tar"}, []string{"sha256:" + sha(layer)})...)
+	ms[1].data = huge(`{"os":"linux"`)
+	p := dir + "/docker-huge-config.tar"
+	if err := writeArchive(p, OuterGzip, ms); err != nil {
+		return nil, err
+	}
+	out = append(out, Broken{"docker-huge-config", p, "config.json is larger than 8 MiB"})
+
+	layoutCase := func(name, want string, damage func(LayoutFiles) error) error {
+		d := dir + "/" + name
+		lf, err := WriteSmallLayout(d)
+		if err != nil {
+			return err
+		}
+		out = append(out, Broken{name, d, want})
+		return damage(lf)
+	}
+	// restate rewrites index.json with the manifest's stated size.
+	restate := func(lf LayoutFiles, size int64) error {
+		man, err := os.ReadFile(lf.Manifest)
+		if err != nil {
+			return err
+		}
+		idx, _ := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{map[string]any{
+			"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + sha(man), "size": size}}})
+		return os.WriteFile(lf.Index, idx, 0o644)
+	}
+	steps := []error{
+		layoutCase("layout-huge-index", "index.json is larger than 8 MiB", func(lf LayoutFiles) error {
+			return os.WriteFile(lf.Index, huge(`{"schemaVersion":2`), 0o644)
+		}),
+		layoutCase("layout-manifest-states-20GB", "states 20000000000 bytes: a JSON document must be at most 8 MiB", func(lf LayoutFiles) error {
+			return restate(lf, 20_000_000_000)
+		}),
+		layoutCase("layout-huge-manifest", "a JSON document must be at most 8 MiB", func(lf LayoutFiles) error {
+			// A real 9 MiB manifest with the right digest and size.
+			man := huge(`{"schemaVersion":2`)
+			if err := os.WriteFile(dir+"/layout-huge-manifest/blobs/sha256/"+sha(man), man, 0o644); err != nil {
+				return err
+			}
+			idx, _ := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{map[string]any{
+				"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + sha(man), "size": len(man)}}})
+			return os.WriteFile(lf.Index, idx, 0o644)
+		}),
+	}
+	for _, err := range steps {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -212,3 +212,20 @@ func TestLinkedLayerMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileJSONCap (item 8, local sources): every JSON document read
+// from a file or directory is capped at 8 MiB, whatever its descriptor
+// claims, inside a compressed archive too.
+func TestHostileJSONCap(t *testing.T) {
+	cases, err := synth.WriteOversizedJSON(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			r := runBounded(t, bounded{Timeout: 30 * time.Second}, "--json", "-", "--quiet", c.Path)
+			hostileError(t, r.result, c.WantErr)
+			underRSS(t, r, 100<<10)
+		})
+	}
+}
