@@ -1,17 +1,17 @@
 // Package compression recognises how a blob is compressed from its first
 // bytes (never from its name or media type, which are often wrong) and
-// decompresses it.
+// decompresses it within bounds on memory.
 package compression
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 )
 
 // Kind is a compression format.
@@ -53,9 +53,37 @@ func Sniff(br *bufio.Reader) (Kind, error) {
 	return None, nil
 }
 
+// Option tunes Reader.
+type Option func(*options)
+
+type options struct {
+	ctx       context.Context
+	budget    *Budget
+	maxWindow int64
+}
+
+// WithBudget makes a zstd decoder reserve its memory from b, waiting
+// (until ctx ends) while other readers hold it. Readers of one analysis
+// share one Budget, so that their total stays bounded however many run at
+// once. A goroutine must hold at most one such reader at a time.
+func WithBudget(ctx context.Context, b *Budget) Option {
+	return func(o *options) { o.ctx, o.budget = ctx, b }
+}
+
+// WithMaxWindow sets the largest zstd window one decoder accepts
+// (default MaxWindow).
+func WithMaxWindow(n int64) Option { return func(o *options) { o.maxWindow = n } }
+
 // Reader decompresses r, whatever its compression. Close releases the
-// decoder; it does not close r.
-func Reader(r io.Reader) (io.ReadCloser, Kind, error) {
+// decoder and its reservation; it does not close r.
+//
+// Faults of the compressed stream (corrupt, truncated, a window over the
+// limit) are *Error; an error of r itself is returned as it is.
+func Reader(r io.Reader, opts ...Option) (io.ReadCloser, Kind, error) {
+	o := options{ctx: context.Background(), maxWindow: MaxWindow}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 1<<20)
@@ -64,26 +92,74 @@ func Reader(r io.Reader) (io.ReadCloser, Kind, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	src := &sourceReader{br: br}
 	switch kind {
 	case Gzip:
-		zr, err := gzip.NewReader(br)
+		zr, err := gzip.NewReader(src)
 		if err != nil {
-			return nil, kind, fmt.Errorf("corrupt gzip stream: %w", err)
+			return nil, kind, classify(kind, src, err)
 		}
-		return zr, kind, nil
+		return &decoder{r: zr, kind: kind, src: src, close: zr.Close}, kind, nil
 	case Zstd:
-		// One goroutine per decoder: layers are already decoded in
-		// parallel, and the window cap keeps a hostile frame from asking
-		// for gigabytes.
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30), zstd.WithDecoderLowmem(true))
-		if err != nil {
-			return nil, kind, fmt.Errorf("corrupt zstd stream: %w", err)
-		}
-		return zstdCloser{zr}, kind, nil
+		return openZstd(src, o)
 	}
 	return io.NopCloser(br), None, nil
 }
 
-type zstdCloser struct{ *zstd.Decoder }
+// sourceReader remembers the first error of the compressed input, so that
+// a failure to read it is not taken for a fault of the stream.
+type sourceReader struct {
+	br  *bufio.Reader
+	err error
+}
 
-func (z zstdCloser) Close() error { z.Decoder.Close(); return nil }
+func (s *sourceReader) Read(b []byte) (int, error) {
+	n, err := s.br.Read(b)
+	s.note(err)
+	return n, err
+}
+
+// ReadByte keeps the gzip reader from buffering the input a second time.
+func (s *sourceReader) ReadByte() (byte, error) {
+	c, err := s.br.ReadByte()
+	s.note(err)
+	return c, err
+}
+
+func (s *sourceReader) note(err error) {
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+}
+
+// decoder turns a decompressor's errors into *Error.
+type decoder struct {
+	r     io.Reader
+	kind  Kind
+	src   *sourceReader
+	close func() error
+}
+
+func (d *decoder) Read(b []byte) (int, error) {
+	n, err := d.r.Read(b)
+	if err != nil && err != io.EOF {
+		err = classify(d.kind, d.src, err)
+	}
+	return n, err
+}
+
+func (d *decoder) Close() error { return d.close() }
+
+// classify tells a fault of the input's reading from one of the stream.
+func classify(kind Kind, src *sourceReader, err error) error {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return err
+	case src.err != nil && src.err != io.EOF:
+		return src.err
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return &Error{Kind: kind, Err: ErrTruncated}
+	}
+	return &Error{Kind: kind, Err: err}
+}

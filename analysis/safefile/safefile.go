@@ -23,7 +23,17 @@ var ErrNotRegular = errors.New("not a regular file")
 // Open opens name for reading if it is a regular file (symlinks are
 // followed; what they point to must be regular).
 func Open(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	return check(os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0))
+}
+
+// OpenIn is Open for a name inside root: it also refuses paths, symlinks
+// included, that lead outside root.
+func OpenIn(root *os.Root, name string) (*os.File, error) {
+	return check(root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0))
+}
+
+// check keeps f only if it is a regular file, in blocking mode.
+func check(f *os.File, err error) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +44,7 @@ func Open(name string) (*os.File, error) {
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (a %s)", ErrNotRegular, describe(st.Mode()))}
+		return nil, &fs.PathError{Op: "open", Path: f.Name(), Err: fmt.Errorf("%w (a %s)", ErrNotRegular, describe(st.Mode()))}
 	}
 	// Regular files ignore O_NONBLOCK; clear it anyway so that nothing
 	// downstream sees EAGAIN.

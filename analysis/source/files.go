@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/layerscope/layerscope/analysis/safefile"
 	"github.com/layerscope/layerscope/analysis/source/dockerarchive"
 	"github.com/layerscope/layerscope/analysis/source/layout"
 	"github.com/layerscope/layerscope/analysis/source/tarfs"
@@ -37,7 +39,7 @@ func splitPath(s string) (path, ref string, st os.FileInfo, err error) {
 }
 
 // openPath opens a file or directory source; kind may be "" to guess.
-func openPath(kind Kind, arg string, plat v1.Platform) (*Image, error) {
+func openPath(kind Kind, arg string, plat v1.Platform, topts ...tarfs.Option) (*Image, error) {
 	path, ref, st, err := splitPath(arg)
 	if err != nil {
 		return nil, err
@@ -46,14 +48,18 @@ func openPath(kind Kind, arg string, plat v1.Platform) (*Image, error) {
 		if kind != "" && kind != OCILayout {
 			return nil, fmt.Errorf("%s is a directory, not a %s file", path, kind)
 		}
-		return fromLayout(os.DirFS(path), OCILayout, path, ref, plat, nil)
+		dir, err := layout.OpenDir(path)
+		if err != nil {
+			return nil, err
+		}
+		return fromLayout(dir, OCILayout, path, ref, plat, dir)
 	}
 	if kind == OCILayout {
 		return nil, fmt.Errorf("%s is a file, not an OCI layout directory (use oci-archive: for a tar)", path)
 	}
-	t, err := tarfs.Open(path)
+	t, err := tarfs.Open(path, topts...)
 	if err != nil {
-		return nil, err
+		return nil, notRegular(err)
 	}
 	if kind == "" {
 		kind = sniffArchive(t)
@@ -130,4 +136,20 @@ func digestIfStored(img interface {
 		return ""
 	}
 	return d.String()
+}
+
+// notRegular words the refusal of a pipe or device as the archive: its
+// bytes could be read only once, or never end.
+func notRegular(err error) error {
+	var pe *fs.PathError
+	if errors.Is(err, safefile.ErrNotRegular) && errors.As(err, &pe) {
+		return fmt.Errorf("%w: layerscope reads archives from regular files (save it to one first)", pe.Err)
+	}
+	return err
+}
+
+// pathOptions passes the user's context and temporary directory to the
+// decompression of a compressed archive.
+func pathOptions(ctx context.Context, opts Options) []tarfs.Option {
+	return []tarfs.Option{tarfs.WithContext(ctx), tarfs.WithTempDir(opts.TempDir)}
 }

@@ -109,7 +109,7 @@ func Open(ctx context.Context, arg string, opts Options) (*Image, error) {
 	case Registry:
 		img, err = openRegistry(ctx, rest, plat, opts)
 	case DockerArchive, OCILayout, OCIArchive:
-		img, err = openPath(kind, rest, plat)
+		img, err = openPath(kind, rest, plat, pathOptions(ctx, opts)...)
 	default:
 		img, err = openAny(ctx, rest, plat, opts)
 	}
@@ -142,7 +142,7 @@ func joinKinds() string {
 // openAny tries, in order, a path, the local engine and the registry, and
 // says where it looked when none has the image.
 func openAny(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
-	if img, err := openPath("", ref, plat); !errors.Is(err, errNoPath) {
+	if img, err := openPath("", ref, plat, pathOptions(ctx, opts)...); !errors.Is(err, errNoPath) {
 		return img, err
 	}
 	if _, err := name.ParseReference(ref); err != nil {

@@ -91,6 +91,11 @@ func fzManifestSeeds(a *fzArchive) []string {
 		`[{"Config":"../../config.json","Layers":["../../../abc/layer.tar"]}]`,
 		`[{"Config":` + blob(a.configHex) + `,"Layers":[` + blob(strings.Repeat("0", 64)) + `]}]`,
 		`[{"Config":"manifest.json","Layers":[]}]`,
+		// Issue 10: one layer used many times, paths to devices and
+		// through parents, empty names.
+		`[{"Config":"config.json","Layers":[` + strings.Repeat(`"abc/layer.tar",`, 19) + `"abc/layer.tar"]}]`,
+		`[{"Config":"/dev/zero","Layers":["/dev/zero"]}]`,
+		`[{"Config":"config.json","Layers":["abc/../../abc/./layer.tar","",".."]}]`,
 		`[]`,
 		`[{}]`,
 		`{}`,

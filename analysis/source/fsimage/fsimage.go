@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -25,13 +24,17 @@ import (
 // and a bigger document is hostile or broken.
 const MaxJSONSize = 8 << 20
 
-// ReadJSONFile reads a small JSON document from fsys, refusing huge ones.
+// ReadJSONFile reads a small JSON document from fsys, refusing huge ones
+// and anything that is not a regular file.
 func ReadJSONFile(fsys fs.FS, name string) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxJSONSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -78,15 +81,18 @@ func New(fsys fs.FS, rawConfig, rawManifest []byte, mediaType types.MediaType, l
 		if i < len(cfg.RootFS.DiffIDs) {
 			l.diffID = cfg.RootFS.DiffIDs[i]
 		}
-		if lf.Size < 0 {
-			st, err := fs.Stat(fsys, lf.Path)
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("layer %d: %s is missing from the archive", i, lf.Path)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("layer %d: %w", i, err)
-			}
+		st, err := fs.Stat(fsys, lf.Path)
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, missing(lf, err))
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("layer %d: %s is not a regular file", i, l.name())
+		}
+		switch {
+		case lf.Size < 0:
 			l.file.Size = st.Size()
+		case st.Size() != lf.Size:
+			return nil, fmt.Errorf("layer %d: %s is %d bytes, its descriptor says %d", i, l.name(), st.Size(), lf.Size)
 		}
 		img.layers = append(img.layers, l)
 	}
@@ -230,8 +236,24 @@ func (l *Layer) Digest() (v1.Hash, error) {
 // DiffID is the config's digest of the uncompressed layer.
 func (l *Layer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
-// Compressed returns the blob as stored, compressed or not.
-func (l *Layer) Compressed() (io.ReadCloser, error) { return l.fsys.Open(l.file.Path) }
+// Compressed returns the blob as stored, compressed or not. It yields
+// exactly the blob's size, and fails if the file has grown or shrunk
+// since the image was opened.
+func (l *Layer) Compressed() (io.ReadCloser, error) {
+	f, err := l.fsys.Open(l.file.Path)
+	if err != nil {
+		return nil, err
+	}
+	return &exactReader{f: f, left: l.file.Size, size: l.file.Size, name: l.name()}, nil
+}
+
+// name says which blob this is in messages: its digest where known.
+func (l *Layer) name() string {
+	if l.file.Digest.Hex != "" {
+		return "blob " + l.file.Digest.String()
+	}
+	return l.file.Path
+}
 
 // Uncompressed returns the layer tar.
 func (l *Layer) Uncompressed() (io.ReadCloser, error) {

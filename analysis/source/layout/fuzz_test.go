@@ -139,6 +139,13 @@ func fzSeeds(l *fzLayout) []fzSeed {
 		{fzIndex(l.layer), "", false},
 		{fzIndex(fzWith(l.index, func(d *v1.Descriptor) { d.Platform = &v1.Platform{OS: "linux", Architecture: "s390x"} })), "", false},
 		{fzIndex(), "", false},
+		// Issue 10: sizes that do not match the blob, or claim more than
+		// any JSON document may hold.
+		{fzIndex(fzWith(amd, func(d *v1.Descriptor) { d.Size++ })), "", false},
+		{fzIndex(fzWith(amd, func(d *v1.Descriptor) { d.Size-- })), "", false},
+		{fzIndex(fzWith(amd, func(d *v1.Descriptor) { d.Size = -1 })), "", false},
+		{fzIndex(fzWith(amd, func(d *v1.Descriptor) { d.Size = 20 << 30 })), "", false},
+		{fzIndex(fzWith(l.index, func(d *v1.Descriptor) { d.Size = 9 << 20 })), "", false},
 		{`{"schemaVersion":2,"manifests":[{"digest":"sha256:` + strings.Repeat("a", 64) + `"}]}`, "", false},
 		{`{"manifests":null}`, "", false},
 		{`[]`, "", false},

@@ -90,10 +90,13 @@ func image(fsys fs.FS, rawManifest []byte) (*fsimage.Image, error) {
 	}
 	files := make([]fsimage.LayerFile, len(m.Layers))
 	for i, l := range m.Layers {
-		files[i] = fsimage.LayerFile{Path: blobPath(l.Digest), Digest: l.Digest, Size: l.Size, MediaType: l.MediaType}
-		if _, err := fs.Stat(fsys, files[i].Path); err != nil {
-			return nil, fmt.Errorf("layer %d: blob %s is missing", i, l.Digest)
+		if err := checkDigest(l); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
+		if l.Size < 0 {
+			return nil, fmt.Errorf("layer %d: blob %s states a negative size", i, l.Digest)
+		}
+		files[i] = fsimage.LayerFile{Path: blobPath(l.Digest), Digest: l.Digest, Size: l.Size, MediaType: l.MediaType}
 	}
 	mt := m.MediaType
 	if mt == "" {
@@ -104,10 +107,22 @@ func image(fsys fs.FS, rawManifest []byte) (*fsimage.Image, error) {
 
 func blobPath(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
 
-// readBlob reads a small blob and checks it against its descriptor.
-func readBlob(fsys fs.FS, d v1.Descriptor) ([]byte, error) {
+func checkDigest(d v1.Descriptor) error {
 	if d.Digest.Algorithm != "sha256" || len(d.Digest.Hex) != 64 {
-		return nil, fmt.Errorf("unsupported digest %q", d.Digest)
+		return fmt.Errorf("unsupported digest %q", d.Digest)
+	}
+	return nil
+}
+
+// readBlob reads a small JSON blob (an index, a manifest, a config) and
+// checks it against its descriptor: never more than its stated size, and
+// never more than fsimage.MaxJSONSize.
+func readBlob(fsys fs.FS, d v1.Descriptor) ([]byte, error) {
+	if err := checkDigest(d); err != nil {
+		return nil, err
+	}
+	if d.Size < 0 || d.Size > fsimage.MaxJSONSize {
+		return nil, fmt.Errorf("blob %s states %d bytes: a JSON document must be at most %d MiB", d.Digest, d.Size, fsimage.MaxJSONSize>>20)
 	}
 	b, err := fsimage.ReadJSONFile(fsys, blobPath(d.Digest))
 	if err != nil {
@@ -117,8 +132,14 @@ func readBlob(fsys fs.FS, d v1.Descriptor) ([]byte, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(b)
-	if got := hex.EncodeToString(sum[:]); got != d.Digest.Hex {
+	got := hex.EncodeToString(sum[:])
+	switch {
+	case got != d.Digest.Hex && int64(len(b)) != d.Size:
+		return nil, fmt.Errorf("blob %s does not match its digest (it hashes to sha256:%s) or its size (it is %d bytes, the descriptor says %d)", d.Digest, got, len(b), d.Size)
+	case got != d.Digest.Hex:
 		return nil, fmt.Errorf("blob %s does not match its digest (it hashes to sha256:%s)", d.Digest, got)
+	case int64(len(b)) != d.Size:
+		return nil, fmt.Errorf("blob %s is %d bytes, its descriptor says %d", d.Digest, len(b), d.Size)
 	}
 	return b, nil
 }

@@ -118,7 +118,7 @@ func fzSeeds(t testing.TB) [][]byte {
 		[]byte("BZh91AY&SY"),
 		[]byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0},
 	)
-	return out
+	return append(out, fzHostileSeeds(t)...)
 }
 
 // fzReference reads the decompressed archive with archive/tar alone, in
@@ -242,4 +242,33 @@ func fzTrim(b []byte) []byte {
 		return append(b[:64:64], "..."...)
 	}
 	return b
+}
+
+// fzHostileSeeds are the classes of issue 10: compressed archives of many
+// zero members (once kept in memory), a layer behind padding (once
+// decompressed again per use), layers stored as links of every kind, and
+// zstd frames that ask for a 1 GiB window.
+func fzHostileSeeds(t testing.TB) [][]byte {
+	dir := t.TempDir()
+	var out [][]byte
+	add := func(name string, write func(string) error) {
+		p := filepath.Join(dir, name)
+		if err := write(p); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	for _, outer := range []string{synth.OuterGzip, synth.OuterZstd} {
+		add("zero-"+outer, func(p string) error { return synth.WriteZeroMembersArchive(p, outer, 8, 64<<10) })
+		add("repeat-"+outer, func(p string) error { return synth.WriteRepeatedLayerArchive(p, outer, 1<<20, 3, 1<<10) })
+	}
+	for _, kind := range []string{synth.LinkRelative, synth.LinkAbsolute, synth.LinkDir, synth.LinkHard, synth.LinkDangling, synth.LinkLoop} {
+		add("link-"+kind, func(p string) error { return synth.WriteLinkedLayerArchive(p, kind) })
+	}
+	window, _ := synth.ZstdWindowLayer(30, 4<<10)
+	return append(out, window)
 }

@@ -3,15 +3,16 @@
 //
 // A plain tar is indexed once, headers only, and each member is then served
 // as a section of the file, so members can be read in parallel and in any
-// order. A compressed tar cannot be seeked: small members are kept from the
-// indexing pass and large ones are found again by decompressing from the
-// start.
+// order. A compressed tar cannot be seeked: it is decompressed once,
+// streaming, into an unlinked spool file in the temporary directory, and
+// that is indexed and served the same way. Nothing of the members is kept
+// in memory, and no member is decompressed twice.
 package tarfs
 
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,14 +23,8 @@ import (
 	"time"
 
 	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/analysis/safefile"
 )
-
-// smallFile is the size up to which a member of a compressed tar is kept
-// in memory while indexing (manifests, configs, index.json).
-const smallFile = 4 << 20
-
-// maxLinkHops bounds symlink resolution between members.
-const maxLinkHops = 16
 
 type member struct {
 	name     string
@@ -39,8 +34,7 @@ type member struct {
 	linkname string
 	mode     fs.FileMode
 	modTime  time.Time
-	data     []byte // kept for small members of compressed tars
-	sparse   bool   // stored sparse: layerscope does not expand these
+	sparse   bool // stored sparse: layerscope does not expand these
 }
 
 func headerOnly(flag byte) bool {
@@ -67,27 +61,67 @@ func isSparse(hdr *tar.Header) bool {
 
 // FS is an indexed tar file. It implements fs.FS and fs.StatFS.
 type FS struct {
-	path    string
-	file    *os.File
+	file    *os.File // the tar itself, or the spool of a compressed one
 	kind    compression.Kind
 	members map[string]*member
 }
 
-// Open indexes the tar file at path.
-func Open(name string) (*FS, error) {
-	f, err := os.Open(name)
+// Option tunes Open.
+type Option func(*options)
+
+type options struct {
+	ctx         context.Context
+	tempDir     string
+	maxExpanded int64
+}
+
+// DefaultMaxExpanded bounds what a compressed archive may decompress to.
+const DefaultMaxExpanded = 64 << 30
+
+// WithContext stops decompressing a compressed archive when ctx ends.
+func WithContext(ctx context.Context) Option { return func(o *options) { o.ctx = ctx } }
+
+// WithTempDir sets where a compressed archive is spooled ("" for the
+// system's temporary directory, $TMPDIR).
+func WithTempDir(dir string) Option { return func(o *options) { o.tempDir = dir } }
+
+// WithMaxExpanded bounds the decompressed size of a compressed archive
+// (default DefaultMaxExpanded).
+func WithMaxExpanded(n int64) Option { return func(o *options) { o.maxExpanded = n } }
+
+// Open indexes the tar file at name, which must be a regular file.
+func Open(name string, opts ...Option) (*FS, error) {
+	o := options{ctx: context.Background(), maxExpanded: DefaultMaxExpanded}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	f, err := safefile.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	t := &FS{path: name, file: f, members: map[string]*member{}}
-	if err := t.index(); err != nil {
+	br := bufio.NewReaderSize(f, 1<<16)
+	kind, err := compression.Sniff(br)
+	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	t := &FS{file: f, kind: kind, members: map[string]*member{}}
+	if kind != compression.None {
+		spool, err := expand(o, br)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		t.file = spool
+	}
+	if err := t.index(); err != nil {
+		t.file.Close()
 		return nil, err
 	}
 	return t, nil
 }
 
-// Close closes the underlying file.
+// Close closes the tar file (and so frees a spool).
 func (t *FS) Close() error { return t.file.Close() }
 
 // Compression is how the tar file itself is compressed.
@@ -102,63 +136,38 @@ func (t *FS) Names() []string {
 	return out
 }
 
-// posReader tracks the position in the tar stream; it seeks when the
-// stream can seek so that indexing a plain tar reads only headers.
-type posReader struct {
-	r   io.Reader
+// seekingReader tracks the position in the tar and seeks past member data,
+// so that indexing reads only headers.
+type seekingReader struct {
+	f   *os.File
 	pos int64
 }
 
-func (p *posReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.pos += int64(n)
+func (s *seekingReader) Read(b []byte) (int, error) {
+	n, err := s.f.Read(b)
+	s.pos += int64(n)
 	return n, err
 }
 
-type seekingPosReader struct {
-	posReader
-	s io.Seeker
-}
-
-func (p *seekingPosReader) Seek(off int64, whence int) (int64, error) {
-	n, err := p.s.Seek(off, whence)
+func (s *seekingReader) Seek(off int64, whence int) (int64, error) {
+	n, err := s.f.Seek(off, whence)
 	if err == nil {
-		p.pos = n
+		s.pos = n
 	}
 	return n, err
 }
 
 func (t *FS) index() error {
-	br := bufio.NewReaderSize(t.file, 1<<16)
-	kind, err := compression.Sniff(br)
-	if err != nil {
-		return err
-	}
-	t.kind = kind
 	st, err := t.file.Stat()
 	if err != nil {
 		return err
 	}
 	size := st.Size()
-	var pr *posReader
-	var stream io.Reader
-	if kind == compression.None {
-		// Seek past each member's data instead of reading it.
-		if _, err := t.file.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		sp := &seekingPosReader{posReader: posReader{r: t.file}, s: t.file}
-		pr, stream = &sp.posReader, sp
-	} else {
-		zr, _, err := compression.Reader(br)
-		if err != nil {
-			return err
-		}
-		defer zr.Close()
-		pr = &posReader{r: zr}
-		stream = pr
+	if _, err := t.file.Seek(0, io.SeekStart); err != nil {
+		return err
 	}
-	tr := tar.NewReader(stream)
+	sr := &seekingReader{f: t.file}
+	tr := tar.NewReader(sr)
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -171,10 +180,10 @@ func (t *FS) index() error {
 			return fmt.Errorf("truncated or corrupt tar archive: %w", err)
 		}
 		name := clean(hdr.Name)
-		if name == "." {
+		if name == "." || name == "" {
 			continue
 		}
-		m := &member{name: name, offset: pr.pos, size: hdr.Size, typeflag: hdr.Typeflag,
+		m := &member{name: name, offset: sr.pos, size: hdr.Size, typeflag: hdr.Typeflag,
 			linkname: hdr.Linkname, mode: hdr.FileInfo().Mode(), modTime: hdr.ModTime}
 		switch {
 		case headerOnly(hdr.Typeflag):
@@ -184,12 +193,7 @@ func (t *FS) index() error {
 		case isSparse(hdr):
 			m.sparse = true
 		}
-		if kind != compression.None && !headerOnly(hdr.Typeflag) && !m.sparse && hdr.Size <= smallFile {
-			if m.data, err = io.ReadAll(tr); err != nil {
-				return fmt.Errorf("truncated or corrupt tar archive: %w", err)
-			}
-		}
-		if kind == compression.None && m.size > 0 && !m.sparse && m.offset+m.size > size {
+		if m.size > 0 && !m.sparse && m.offset+m.size > size {
 			// Seeking skipped the data: check it is really there.
 			return fmt.Errorf("truncated tar archive: %s ends %d bytes past the end of the file", name, m.offset+m.size-size)
 		}
@@ -205,30 +209,9 @@ func clean(name string) string {
 	return strings.TrimPrefix(path.Clean("/"+name), "/")
 }
 
-// resolve follows symlinks and hardlinks between members.
-func (t *FS) resolve(name string) (*member, error) {
-	for hops := 0; hops < maxLinkHops; hops++ {
-		m, ok := t.members[name]
-		if !ok {
-			return nil, fs.ErrNotExist
-		}
-		switch m.typeflag {
-		case tar.TypeSymlink:
-			if path.IsAbs(m.linkname) {
-				name = clean(m.linkname)
-			} else {
-				name = clean(path.Join(path.Dir(name), m.linkname))
-			}
-		case tar.TypeLink:
-			name = clean(m.linkname)
-		default:
-			return m, nil
-		}
-	}
-	return nil, fmt.Errorf("too many links: %w", fs.ErrInvalid)
-}
-
-// Open opens a member for reading. It implements fs.FS.
+// Open opens a regular member (following links) for reading. It
+// implements fs.FS; directories and devices are refused, as nothing in an
+// image archive is read from them.
 func (t *FS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
@@ -237,23 +220,13 @@ func (t *FS) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
+	if !m.mode.IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (a %s in the archive)", safefile.ErrNotRegular, describe(m.typeflag))}
+	}
 	if m.sparse {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("sparse archive members are not supported")}
 	}
-	f := &file{m: m}
-	switch {
-	case m.data != nil:
-		f.r = bytes.NewReader(m.data)
-	case t.kind == compression.None:
-		f.r = io.NewSectionReader(t.file, m.offset, m.size)
-	default:
-		r, closer, err := t.reopenAt(m)
-		if err != nil {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
-		}
-		f.r, f.closer = r, closer
-	}
-	return f, nil
+	return &file{m: m, r: io.NewSectionReader(t.file, m.offset, m.size)}, nil
 }
 
 // Stat implements fs.StatFS.
@@ -265,49 +238,28 @@ func (t *FS) Stat(name string) (fs.FileInfo, error) {
 	return info{m}, nil
 }
 
-// reopenAt decompresses the tar again from the start up to m's data.
-func (t *FS) reopenAt(m *member) (io.Reader, io.Closer, error) {
-	f, err := os.Open(t.path)
-	if err != nil {
-		return nil, nil, err
+func describe(flag byte) string {
+	switch flag {
+	case tar.TypeDir:
+		return "directory"
+	case tar.TypeFifo:
+		return "named pipe"
+	case tar.TypeChar:
+		return "character device"
+	case tar.TypeBlock:
+		return "block device"
 	}
-	zr, _, err := compression.Reader(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	if _, err := io.CopyN(io.Discard, zr, m.offset); err != nil {
-		zr.Close()
-		f.Close()
-		return nil, nil, fmt.Errorf("truncated archive: %w", err)
-	}
-	return io.LimitReader(zr, m.size), multiCloser{zr, f}, nil
-}
-
-type multiCloser []io.Closer
-
-func (mc multiCloser) Close() error {
-	var errs []error
-	for _, c := range mc {
-		errs = append(errs, c.Close())
-	}
-	return errors.Join(errs...)
+	return fmt.Sprintf("member of type %q", flag)
 }
 
 type file struct {
-	m      *member
-	r      io.Reader
-	closer io.Closer
+	m *member
+	r *io.SectionReader
 }
 
 func (f *file) Read(b []byte) (int, error) { return f.r.Read(b) }
 func (f *file) Stat() (fs.FileInfo, error) { return info{f.m}, nil }
-func (f *file) Close() error {
-	if f.closer != nil {
-		return f.closer.Close()
-	}
-	return nil
-}
+func (f *file) Close() error               { return nil }
 
 type info struct{ m *member }
 
