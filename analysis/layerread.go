@@ -83,20 +83,27 @@ func hashOf(h hash.Hash) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
 }
 
-// readLayer streams one layer once: it hashes the stored blob and the
+// layerReader is what the workers of one parse share.
+type layerReader struct {
+	seed     maphash.Seed        // for content hashes, comparable within the parse
+	progress func(int64)         // stored bytes read, from any worker
+	zstd     *compression.Budget // bounds all zstd decoders' memory together
+}
+
+// read streams one layer once: it hashes the stored blob and the
 // uncompressed tar, and parses every header, hashing file contents for
 // change detection. Nothing of the contents is kept.
-func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func(int64)) (*layerData, error) {
+func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error) {
 	rc, err := l.Compressed()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	stored := &hashingReader{r: ctxio.Reader(ctx, rc), h: sha256.New(), progress: progress}
+	stored := &hashingReader{r: blobReader{ctxio.Reader(ctx, rc)}, h: sha256.New(), progress: lr.progress}
 	br := bufio.NewReaderSize(stored, 1<<20)
-	zr, kind, err := compression.Reader(br)
+	zr, kind, err := compression.Reader(br, compression.WithBudget(ctx, lr.zstd))
 	if err != nil {
-		return nil, err
+		return nil, tarError(err)
 	}
 	defer zr.Close()
 	plain := &hashingReader{r: zr, h: sha256.New()}
@@ -105,12 +112,12 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 		plain.h = nopHash{}
 	}
 	d := &layerData{compression: kind}
-	err = parseTar(plain, d, seed)
+	err = parseTar(plain, d, lr.seed)
 	if err == nil {
 		// Hash what follows the tar's end marker too, as the digests
 		// cover it.
 		if _, err = io.Copy(io.Discard, plain); err != nil {
-			err = decompressError(kind, err)
+			err = tarError(err)
 		}
 	}
 	if err != nil {
@@ -122,7 +129,7 @@ func readLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func
 		return nil, err
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, err
+		return nil, tarError(err)
 	}
 	d.digest, d.storedSize = hashOf(stored.h), stored.n
 	d.diffID, d.size = d.digest, plain.n
@@ -157,13 +164,6 @@ func checkStated(ctx context.Context, l v1.Layer, rest io.Reader, stored *hashin
 	return nil
 }
 
-func decompressError(kind compression.Kind, err error) error {
-	if kind == compression.None || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return fmt.Errorf("corrupt %s stream: %w", kind, err)
-}
-
 func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 	tr := layertar.NewReader(r)
 	var h maphash.Hash
@@ -174,7 +174,7 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("invalid layer tar: %w", err)
+			return tarError(err)
 		}
 		e, ok := convert(hdr, &d.warnings)
 		if !ok {
@@ -189,12 +189,54 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 			}
 			h.Reset()
 			if _, err := tr.WriteTo(&h); err != nil {
-				return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
+				if isTarFault(err) {
+					return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
+				}
+				return tarError(err)
 			}
 			e.hash = h.Sum64()
 		}
 		d.entries = append(d.entries, e)
 	}
+}
+
+// blobError is an error reading the stored blob itself (a file, a
+// connection), told apart from faults of its contents.
+type blobError struct{ err error }
+
+func (e *blobError) Error() string { return e.err.Error() }
+func (e *blobError) Unwrap() error { return e.err }
+
+// blobReader marks the errors of reading a blob as blobErrors.
+type blobReader struct{ r io.Reader }
+
+func (b blobReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &blobError{err}
+	}
+	return n, err
+}
+
+// tarError says what went wrong reading a layer's tar: a fault of the
+// compressed stream or of reading the blob is that, not an invalid tar.
+func tarError(err error) error {
+	var be *blobError
+	if errors.As(err, &be) {
+		return be.err
+	}
+	if isTarFault(err) {
+		return fmt.Errorf("invalid layer tar: %w", err)
+	}
+	return err
+}
+
+// isTarFault tells faults of the tar itself from those of the blob, the
+// compressed stream and the context.
+func isTarFault(err error) bool {
+	var ce *compression.Error
+	var be *blobError
+	return !errors.As(err, &be) && !errors.As(err, &ce) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // cleanPath makes a tar name relative to the image root: "./a//b/" and

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/layerscope/layerscope/analysis/compression"
 )
 
 // Parser reads an image's layers with a bounded pool of workers and hands
@@ -112,8 +114,8 @@ func (p *Parser) Close() {
 
 // start launches the workers; result i arrives on p.results[i].
 func (p *Parser) start(o options) {
-	seed := maphash.MakeSeed()
 	prog := newProgressCounter(p.layers, o.progress)
+	lr := &layerReader{seed: maphash.MakeSeed(), progress: prog.bytes, zstd: compression.NewBudget(0)}
 	next := make(chan int, len(p.layers))
 	for i := range p.layers {
 		next <- i
@@ -133,7 +135,7 @@ func (p *Parser) start(o options) {
 				if !ok {
 					return
 				}
-				d, err := safeReadLayer(p.ctx, p.layers[i], seed, prog.bytes)
+				d, err := lr.safeRead(p.ctx, p.layers[i])
 				prog.layerDone()
 				p.results[i] <- readResult{d, err} // buffered: never blocks
 			}
@@ -187,15 +189,15 @@ func (c *progressCounter) layerDone() {
 	c.report()
 }
 
-// safeReadLayer turns a panic while parsing hostile input into an error
-// for that layer instead of a crash.
-func safeReadLayer(ctx context.Context, l v1.Layer, seed maphash.Seed, progress func(int64)) (d *layerData, err error) {
+// safeRead turns a panic while parsing hostile input into an error for
+// that layer instead of a crash.
+func (lr *layerReader) safeRead(ctx context.Context, l v1.Layer) (d *layerData, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d, err = nil, fmt.Errorf("internal error while reading the layer: %v", r)
 		}
 	}()
-	return readLayer(ctx, l, seed, progress)
+	return lr.read(ctx, l)
 }
 
 // describe names a layer in an error: by its file in an archive, else by
