@@ -189,7 +189,7 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 		}
 		if e.typ == tree.TypeFile {
 			h.Reset()
-			if _, err := tr.WriteTo(&h); err != nil {
+			if _, err := tr.WriteCompactTo(&h); err != nil {
 				return fmt.Errorf("invalid layer tar at %s: %w", hdr.Name, err)
 			}
 			e.hash = h.Sum64()
