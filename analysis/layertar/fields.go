@@ -182,11 +182,19 @@ func parseNumber(b []byte) (int64, error) {
 // parseOctal reads an octal field the way archive/tar does: padding of
 // spaces and NULs around it, and the value ends at the first NUL.
 func parseOctal(b []byte) (int64, error) {
-	b = bytes.Trim(b, " \x00")
-	if len(b) == 0 {
+	// bytes.Trim(b, " \x00"), without its per-call set: this runs for
+	// every numeric field of every header.
+	i, j := 0, len(b)
+	for i < j && (b[i] == ' ' || b[i] == 0) {
+		i++
+	}
+	for j > i && (b[j-1] == ' ' || b[j-1] == 0) {
+		j--
+	}
+	if i == j {
 		return 0, nil
 	}
-	b = cBytes(b)
+	b = cBytes(b[i:j])
 	var v int64
 	for _, c := range b {
 		if c < '0' || c > '7' {
