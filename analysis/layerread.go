@@ -188,7 +188,7 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 				return fmt.Errorf("its files add up to %w", err)
 			}
 			h.Reset()
-			if _, err := tr.WriteTo(&h); err != nil {
+			if _, err := tr.WriteCompactTo(&h); err != nil {
 				if isTarFault(err) {
 					return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
 				}

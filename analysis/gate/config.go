@@ -14,6 +14,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/layerscope/layerscope/analysis/gate/configfile"
 )
 
 // The rule keys: names in config files, flags, output and JSON alike.
@@ -76,7 +78,7 @@ func Load(dir, file string) (*Config, error) {
 			return &Config{Rules: Rules{Given: map[string]string{}}}, nil
 		}
 	}
-	b, err := os.ReadFile(file)
+	b, err := configfile.Read(file)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +89,7 @@ func Load(dir, file string) (*Config, error) {
 		cfg, err = parse(b)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %s", configfile.OneLine(file), configfile.OneLine(err.Error()))
 	}
 	cfg.File = file
 	return cfg, nil
@@ -100,52 +102,83 @@ func isDiveFile(name string) bool { return strings.Contains(filepath.Base(name),
 // parse reads .layerscope-ci.yaml: every key must be known and every
 // value valid.
 func parse(b []byte) (*Config, error) {
-	var doc map[string]yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
+	doc, err := decodeSections(b)
+	if err != nil {
+		return nil, err
 	}
 	cfg := &Config{Rules: Rules{Given: map[string]string{}}}
-	for key, node := range doc {
+	for _, key := range sortedKeys(doc) {
+		node := doc[key]
 		if key != "rules" {
-			return nil, fmt.Errorf("unknown key %q (the file has one section, rules)", key)
+			return nil, atLine(node, fmt.Errorf("unknown key %q (the file has one section, rules)", key))
 		}
-		var rules map[string]yaml.Node
-		if err := node.Decode(&rules); err != nil {
-			return nil, fmt.Errorf("rules: want a mapping of rule names to values")
+		rules, err := decodeRules(node)
+		if err != nil {
+			return nil, err
 		}
 		for _, k := range sortedKeys(rules) {
 			n := rules[k]
 			if !slices.Contains(RuleKeys, k) {
-				return nil, fmt.Errorf("unknown rule %q (known: %s)", k, strings.Join(RuleKeys, ", "))
+				return nil, atLine(n, fmt.Errorf("unknown rule %q (known: %s)", k, strings.Join(RuleKeys, ", ")))
 			}
 			if k == ForbiddenPaths {
 				var pats []string
 				if err := n.Decode(&pats); err != nil {
-					return nil, fmt.Errorf("%s: want a list of glob patterns", k)
+					return nil, atLine(n, fmt.Errorf("%s: want a list of glob patterns", k))
 				}
 				if err := cfg.Rules.SetForbidden(pats); err != nil {
-					return nil, err
+					return nil, atLine(n, err)
 				}
 				continue
 			}
 			if n.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("%s: want a single value", k)
+				return nil, atLine(n, fmt.Errorf("%s: want a single value", k))
 			}
 			if err := cfg.Rules.Set(k, n.Value); err != nil {
-				return nil, err
+				return nil, atLine(n, err)
 			}
 		}
 	}
 	return cfg, nil
 }
 
+// decodeSections reads the top level of a config file; YAML errors
+// (syntax, duplicate keys) come out as one line.
+func decodeSections(b []byte) (map[string]yaml.Node, error) {
+	var doc map[string]yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", configfile.YAMLError(err))
+	}
+	return doc, nil
+}
+
+func decodeRules(node yaml.Node) (map[string]yaml.Node, error) {
+	var rules map[string]yaml.Node
+	if err := node.Decode(&rules); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && strings.Contains(err.Error(), "already defined") {
+			return nil, fmt.Errorf("invalid YAML: %w", configfile.YAMLError(err))
+		}
+		return nil, atLine(node, errors.New("rules: want a mapping of rule names to values"))
+	}
+	return rules, nil
+}
+
+// atLine prefixes err with the line of the YAML node it is about.
+func atLine(n yaml.Node, err error) error {
+	if n.Line == 0 {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", n.Line, err)
+}
+
 // parseDive reads a .dive-ci as dive does: its rules section, where
 // "disabled", "off", "false" and "" disable a rule. The plugins section and
 // plugin rules ("plugin/rule") are ignored with a warning.
 func parseDive(b []byte) (*Config, error) {
-	var doc map[string]yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
+	doc, err := decodeSections(b)
+	if err != nil {
+		return nil, err
 	}
 	cfg := &Config{Rules: Rules{Given: map[string]string{}}}
 	for _, key := range sortedKeys(doc) {
@@ -159,9 +192,9 @@ func parseDive(b []byte) (*Config, error) {
 			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("ignored the %q section of .dive-ci", key))
 			continue
 		}
-		var rules map[string]yaml.Node
-		if err := node.Decode(&rules); err != nil {
-			return nil, fmt.Errorf("rules: want a mapping of rule names to values")
+		rules, err := decodeRules(node)
+		if err != nil {
+			return nil, err
 		}
 		for _, k := range sortedKeys(rules) {
 			n := rules[k]
@@ -171,11 +204,11 @@ func parseDive(b []byte) (*Config, error) {
 			case !slices.Contains(diveKeys, k):
 				cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("ignored the unknown rule %q", k))
 			case n.Kind != yaml.ScalarNode:
-				return nil, fmt.Errorf("%s: want a single value", k)
+				return nil, atLine(n, fmt.Errorf("%s: want a single value", k))
 			case isDisabled(n.Value):
 			default:
 				if err := cfg.Rules.Set(k, n.Value); err != nil {
-					return nil, err
+					return nil, atLine(n, err)
 				}
 			}
 		}
@@ -284,7 +317,9 @@ func (r *Rules) clear(key string) {
 
 func parseRatio(key, v string) (*float64, error) {
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || f > 1 {
+	// Written so that NaN, which compares false with everything and
+	// would disable the rule, fails too.
+	if err != nil || !(f >= 0 && f <= 1) {
 		return nil, fmt.Errorf("%s: %q is not a ratio from 0 to 1 (e.g. 0.9)", key, v)
 	}
 	return &f, nil

@@ -3,21 +3,25 @@
 // archive/tar spends most of its time on format detection that a layer
 // analysis never needs (decoding every header byte as UTF-8 to tell USTAR
 // from PAX) and allocates a header, maps and strings per entry. This
-// reader parses V7, USTAR, GNU (long names, base-256 numbers, old sparse
-// files) and PAX (local records; global records are skipped) headers into
-// one reused Header. The tests check it against archive/tar entry by entry,
-// also under fuzzing.
+// reader parses V7, USTAR, STAR, GNU (long names, base-256 numbers, old
+// sparse files) and PAX (local records, GNU sparse formats 0.0, 0.1 and
+// 1.0; global records are skipped) headers into one reused Header.
+//
+// What it yields must be what archive/tar yields, because that is what
+// Docker, containerd and Podman unpack: a reader that saw other names or
+// sizes would let a layer hide files from the analysis and the gate. So
+// it follows archive/tar rule by rule (which extension applies to which
+// entry, which field makes a header invalid), and the tests check it
+// against archive/tar entry by entry, also under fuzzing.
 package layertar
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -42,7 +46,8 @@ const (
 	TypeGNUSparse = 'S'
 )
 
-// maxMetaSize bounds PAX records and GNU long names held in memory.
+// maxMetaSize bounds PAX records, GNU long names and sparse maps held in
+// memory: archive/tar's limit, so that both refuse the same archives.
 const maxMetaSize = 1 << 20
 
 // ErrHeader is returned for a header that is not a valid tar header.
@@ -56,7 +61,7 @@ type Header struct {
 	Mode     int64
 	UID      int
 	GID      int
-	Size     int64 // logical size (sparse files: the expanded size)
+	Size     int64 // logical size: 0 for types without data, the expanded size of sparse files
 	ModTime  int64 // Unix seconds
 }
 
@@ -65,9 +70,11 @@ type Reader struct {
 	r       *bufio.Reader
 	blk     [blockSize]byte
 	hdr     Header
-	body    int64 // unread bytes of the current entry's data
+	body    int64 // unread bytes of the current entry's stored data
 	pad     int64 // padding after it
+	sparse  sparseReader
 	pax     map[string]string
+	paxMap  []string // GNU sparse 0.0 offset and numbytes records, in order
 	longNm  string
 	longLnk string
 	err     error
@@ -128,47 +135,36 @@ func (t *Reader) next() (*Header, error) {
 		}
 	}
 	t.body, t.pad = 0, 0
-	clear(t.pax)
-	t.longNm, t.longLnk = "", ""
+	t.sparse.active = false
+	t.resetMeta()
 	for {
-		if _, err := io.ReadFull(t.r, t.blk[:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, io.EOF // a stream without end blocks ends here too
-			}
-			return nil, unexpected(err)
+		if err := t.readHeader(); err != nil {
+			return nil, err
 		}
-		if t.blk == [blockSize]byte{} {
-			// End of archive: a second zero block, or the end of the stream.
-			if _, err := io.ReadFull(t.r, t.blk[:]); err != nil {
-				if errors.Is(err, io.EOF) {
-					return nil, io.EOF
-				}
-				return nil, unexpected(err)
-			}
-			if t.blk == [blockSize]byte{} {
-				return nil, io.EOF
-			}
-			return nil, fmt.Errorf("%w: data after an end-of-archive block", ErrHeader)
+		h := &t.hdr
+		if _, err := storedSize(h); err != nil {
+			return nil, err
 		}
-		if !t.checksumOK() {
-			return nil, fmt.Errorf("%w: bad checksum", ErrHeader)
-		}
-		flag := t.blk[156]
-		size, err := t.number(124, 12)
-		if err != nil || size < 0 {
-			return nil, fmt.Errorf("%w: bad size", ErrHeader)
-		}
-		switch flag {
+		switch h.Typeflag {
 		case typePAX, typePAXG, typeGNULong, typeGNULink:
-			meta, err := t.readMeta(size)
+			meta, err := t.readMeta(h.Size)
 			if err != nil {
 				return nil, err
 			}
-			switch flag {
+			switch h.Typeflag {
 			case typePAX:
 				if err := t.parsePAX(meta); err != nil {
 					return nil, err
 				}
+			case typePAXG:
+				// archive/tar checks a global header's records, hands
+				// it out as an entry of its own, and forgets every
+				// extension read before it; its records apply to
+				// nothing.
+				if err := t.parsePAX(meta); err != nil {
+					return nil, err
+				}
+				t.resetMeta()
 			case typeGNULong:
 				t.longNm = cString(meta)
 			case typeGNULink:
@@ -176,8 +172,36 @@ func (t *Reader) next() (*Header, error) {
 			}
 			continue // the entry itself follows
 		}
-		return t.header(flag, size)
+		return t.entry(h)
 	}
+}
+
+// resetMeta forgets the extensions read for the coming entry.
+func (t *Reader) resetMeta() {
+	clear(t.pax)
+	t.paxMap = t.paxMap[:0]
+	t.longNm, t.longLnk = "", ""
+}
+
+// storedSize is how many bytes of data follow the header: none for types
+// that have none, whatever the size field says. archive/tar refuses a
+// negative size only where it counts.
+func storedSize(h *Header) (int64, error) {
+	if headerOnly(h.Typeflag) {
+		return 0, nil
+	}
+	if h.Size < 0 {
+		return 0, fmt.Errorf("%w: negative size %d", ErrHeader, h.Size)
+	}
+	return h.Size, nil
+}
+
+func headerOnly(flag byte) bool {
+	switch flag {
+	case TypeLink, TypeSymlink, TypeChar, TypeBlock, TypeDir, TypeFifo:
+		return true
+	}
+	return false
 }
 
 // readMeta reads the body of a metadata entry, padding included.
@@ -199,45 +223,11 @@ func (t *Reader) readMeta(size int64) ([]byte, error) {
 
 func padding(size int64) int64 { return -size & (blockSize - 1) }
 
-func (t *Reader) header(flag byte, size int64) (*Header, error) {
-	b := t.blk[:]
-	h := &t.hdr
-	*h = Header{Typeflag: flag, Size: size}
-	ustar := string(b[257:263]) == "ustar\x00"
-	gnu := string(b[257:265]) == "ustar  \x00"
-	h.Name = cString(b[0:100])
-	if ustar {
-		if prefix := cString(b[345:500]); prefix != "" {
-			h.Name = prefix + "/" + h.Name
-		}
-	}
-	h.Linkname = cString(b[157:257])
-	var err error
-	var n int64
-	if h.Mode, err = t.number(100, 8); err != nil {
-		return nil, fmt.Errorf("%w: bad mode", ErrHeader)
-	}
-	if n, err = t.number(108, 8); err != nil {
-		return nil, fmt.Errorf("%w: bad uid", ErrHeader)
-	}
-	h.UID = int(n)
-	if n, err = t.number(116, 8); err != nil {
-		return nil, fmt.Errorf("%w: bad gid", ErrHeader)
-	}
-	h.GID = int(n)
-	if h.ModTime, err = t.number(136, 12); err != nil {
-		return nil, fmt.Errorf("%w: bad mtime", ErrHeader)
-	}
-	stored := size
-	if gnu && flag == TypeGNUSparse {
-		// The data holds only the non-hole parts; the expanded size
-		// is in the header (extended sparse maps are not followed).
-		if real, err := t.number(483, 12); err == nil && real >= 0 {
-			h.Size = real
-		}
-	}
-	// The order of archive/tar: PAX records, then GNU long names.
-	if err := t.applyPAX(h, &stored); err != nil {
+// entry applies the extensions read before the header in t.hdr, in
+// archive/tar's order: PAX records, GNU long names, the legacy directory
+// flag, then the sparse formats.
+func (t *Reader) entry(h *Header) (*Header, error) {
+	if err := t.applyPAX(h); err != nil {
 		return nil, err
 	}
 	if t.longNm != "" {
@@ -253,17 +243,26 @@ func (t *Reader) header(flag byte, size int64) (*Header, error) {
 			h.Typeflag = TypeDir
 		}
 	}
-	switch h.Typeflag {
-	case TypeLink, TypeSymlink, TypeChar, TypeBlock, TypeDir, TypeFifo:
-		// These have no data, whatever the size field says.
-		stored, h.Size = 0, 0
+	stored, err := storedSize(h)
+	if err != nil {
+		return nil, err
 	}
 	t.body, t.pad = stored, padding(stored)
+	if err := t.readSparseMap(h); err != nil {
+		return nil, err
+	}
+	if headerOnly(h.Typeflag) {
+		h.Size = 0 // these have no data, whatever the size field says
+	}
 	return h, nil
 }
 
-// Read reads the current entry's data (the stored data for sparse files).
+// Read reads the current entry's data; the holes of a sparse file read as
+// zeros, as archive/tar reads them.
 func (t *Reader) Read(p []byte) (int, error) {
+	if t.sparse.active {
+		return t.readSparse(p)
+	}
 	if t.body <= 0 {
 		return 0, io.EOF
 	}
@@ -278,8 +277,50 @@ func (t *Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// WriteTo copies the current entry's data to w.
+// WriteTo copies the current entry's data to w, holes expanded.
 func (t *Reader) WriteTo(w io.Writer) (int64, error) {
+	if t.sparse.active {
+		return io.CopyBuffer(w, struct{ io.Reader }{t}, make([]byte, 32<<10))
+	}
+	return t.writeStored(w)
+}
+
+// WriteCompactTo writes what identifies the current entry's data without
+// expanding holes: a file's bytes, or for a sparse file its map and then
+// its stored fragments. Call it before any Read. A caller that
+// fingerprints content uses it, so that the work is bounded by the
+// archive's size and not by the sizes a sparse header claims. It fails
+// where reading the data would fail.
+func (t *Reader) WriteCompactTo(w io.Writer) (int64, error) {
+	if !t.sparse.active {
+		return t.writeStored(w)
+	}
+	var total, data int64
+	for _, f := range t.sparse.frags {
+		data += f.n // no overflow: the fragments lie inside the file
+	}
+	switch {
+	case data > t.body:
+		return 0, errMissData
+	case data < t.body:
+		return 0, errUnrefData
+	}
+	var b [16]byte
+	for _, f := range t.sparse.frags {
+		binary.LittleEndian.PutUint64(b[:], uint64(f.off))
+		binary.LittleEndian.PutUint64(b[8:], uint64(f.n))
+		n, err := w.Write(b[:])
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	t.sparse.active = false // what is left is stored data
+	n, err := t.writeStored(w)
+	return total + n, err
+}
+
+func (t *Reader) writeStored(w io.Writer) (int64, error) {
 	var total int64
 	for t.body > 0 {
 		chunk, err := t.r.Peek(int(min(t.body, int64(t.r.Size()))))
@@ -297,175 +338,4 @@ func (t *Reader) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	return total, nil
-}
-
-func (t *Reader) checksumOK() bool {
-	want, err := parseOctal(t.blk[148:156])
-	if err != nil {
-		return false
-	}
-	// The checksum field counts as eight spaces.
-	unsigned := int64(8 * ' ')
-	for i := 0; i < blockSize; i += 8 {
-		x := binary.LittleEndian.Uint64(t.blk[i:])
-		if i == 144 {
-			x &= 0x00000000ffffffff // bytes 148-151 belong to the field
-		} else if i == 152 {
-			x &= 0xffffffff00000000 // and bytes 152-155
-		}
-		unsigned += int64(byteSum(x))
-	}
-	if want == unsigned {
-		return true
-	}
-	// Some old tar writers summed signed bytes.
-	signed := int64(8 * ' ')
-	for i, c := range t.blk {
-		if i < 148 || i >= 156 {
-			signed += int64(int8(c))
-		}
-	}
-	return want == signed
-}
-
-// byteSum adds the eight bytes of x.
-func byteSum(x uint64) uint64 {
-	const m = 0x00ff00ff00ff00ff
-	x = x&m + x>>8&m                      // four 16-bit sums
-	return (x * 0x0001000100010001) >> 48 // added up in the top 16 bits
-}
-
-// number parses a numeric field: octal, or GNU base-256 when the high bit
-// of the first byte is set.
-func (t *Reader) number(off, n int) (int64, error) {
-	b := t.blk[off : off+n]
-	if len(b) > 0 && b[0]&0x80 != 0 {
-		return parseBase256(b)
-	}
-	return parseOctal(b)
-}
-
-// parseOctal reads an octal field the way archive/tar does: padding of
-// spaces and NULs around it, and the value ends at the first NUL.
-func parseOctal(b []byte) (int64, error) {
-	b = bytes.Trim(b, " \x00")
-	if len(b) == 0 {
-		return 0, nil
-	}
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	if len(b) == 0 {
-		return 0, ErrHeader
-	}
-	var v int64
-	for _, c := range b {
-		if c < '0' || c > '7' {
-			return 0, ErrHeader
-		}
-		if v > math.MaxInt64>>3 {
-			return 0, ErrHeader
-		}
-		v = v<<3 | int64(c-'0')
-	}
-	return v, nil
-}
-
-func parseBase256(b []byte) (int64, error) {
-	neg := b[0]&0x40 != 0
-	var v uint64
-	for i, c := range b {
-		if i == 0 {
-			c &= 0x7f
-			if neg {
-				c |= 0x80
-			}
-		}
-		if neg {
-			c ^= 0xff
-		}
-		if v > math.MaxUint64>>8 {
-			return 0, ErrHeader
-		}
-		v = v<<8 | uint64(c)
-	}
-	if v > math.MaxInt64 {
-		return 0, ErrHeader
-	}
-	if neg {
-		return -int64(v) - 1, nil
-	}
-	return int64(v), nil
-}
-
-func cString(b []byte) string {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
-}
-
-// parsePAX reads "LEN KEY=VALUE\n" records.
-func (t *Reader) parsePAX(b []byte) error {
-	if t.pax == nil {
-		t.pax = map[string]string{}
-	}
-	for len(b) > 0 {
-		sp := bytes.IndexByte(b, ' ')
-		if sp <= 0 {
-			return fmt.Errorf("%w: bad PAX record", ErrHeader)
-		}
-		n, err := strconv.Atoi(string(b[:sp]))
-		if err != nil || n <= sp+1 || n > len(b) || b[n-1] != '\n' {
-			return fmt.Errorf("%w: bad PAX record", ErrHeader)
-		}
-		key, value, ok := strings.Cut(string(b[sp+1:n-1]), "=")
-		if !ok {
-			return fmt.Errorf("%w: bad PAX record", ErrHeader)
-		}
-		t.pax[key] = value
-		b = b[n:]
-	}
-	return nil
-}
-
-func (t *Reader) applyPAX(h *Header, stored *int64) error {
-	for k, v := range t.pax {
-		var err error
-		switch k {
-		case "path":
-			h.Name = v
-		case "linkpath":
-			h.Linkname = v
-		case "size":
-			if *stored, err = strconv.ParseInt(v, 10, 64); err == nil && *stored >= 0 {
-				h.Size = *stored
-			}
-		case "uid":
-			h.UID, err = strconv.Atoi(v)
-		case "gid":
-			h.GID, err = strconv.Atoi(v)
-		case "mtime":
-			var f float64
-			if f, err = strconv.ParseFloat(v, 64); err == nil {
-				h.ModTime = int64(math.Floor(f))
-			}
-		}
-		if err != nil || *stored < 0 {
-			return fmt.Errorf("%w: bad PAX %s %q", ErrHeader, k, v)
-		}
-	}
-	// PAX sparse files: the expanded size.
-	for _, k := range []string{"GNU.sparse.realsize", "GNU.sparse.size"} {
-		if v, ok := t.pax[k]; ok {
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-				h.Size = n
-			}
-			break
-		}
-	}
-	if name, ok := t.pax["GNU.sparse.name"]; ok {
-		h.Name = name
-	}
-	return nil
 }

@@ -19,12 +19,14 @@ import (
 // explore runs the interactive explorer on the terminal, drawn on stderr
 // so that stdout stays free.
 func explore(cmd *cobra.Command, arg string, fl rootFlags) error {
-	if !isTerminal(os.Stderr) || !isTerminal(os.Stdin) {
-		return errors.New("the explorer needs a terminal: use --json FILE or --ci for a report")
-	}
+	// The configuration first: a broken one is reported even without a
+	// terminal, and a FIFO given as one is refused before anything waits.
 	cfg, err := config.Load(fl.config)
 	if err != nil {
 		return err
+	}
+	if !isTerminal(os.Stderr) || !isTerminal(os.Stdin) {
+		return errors.New("the explorer needs a terminal: use --json FILE or --ci for a report")
 	}
 	open := func(ctx context.Context, progress func(string, int64, int64)) (*ui.Image, error) {
 		img, err := source.Open(ctx, arg, source.Options{Platform: fl.platform, Source: source.Kind(fl.source),

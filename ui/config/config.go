@@ -4,6 +4,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/layerscope/layerscope/analysis/gate/configfile"
 	"github.com/layerscope/layerscope/ui/filetree"
 	"github.com/layerscope/layerscope/ui/keymap"
 	"github.com/layerscope/layerscope/ui/styles"
@@ -45,7 +46,7 @@ func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
 	}
 	var l []string
 	if err := n.Decode(&l); err != nil {
-		return errors.New("want a key or a list of keys")
+		return fmt.Errorf("line %d: want a key or a list of keys", n.Line)
 	}
 	*s = l
 	return nil
@@ -80,7 +81,7 @@ func Load(path string) (*Loaded, error) {
 		path = DefaultPath()
 	}
 	out := &Loaded{KeyMap: keymap.DefaultKeyMap(), Palette: styles.DefaultPalette, Tree: filetree.Options{Attributes: true}}
-	b, err := os.ReadFile(path)
+	b, err := configfile.Read(path)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return out, nil
@@ -89,13 +90,13 @@ func Load(path string) (*Loaded, error) {
 	}
 	out.Path = path
 	var f File
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", configfile.OneLine(path), configfile.YAMLError(err))
 	}
 	if err := out.apply(f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %s", configfile.OneLine(path), configfile.OneLine(err.Error()))
 	}
 	return out, nil
 }

@@ -1,0 +1,66 @@
+package layertar
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"strings"
+	"testing"
+)
+
+// benchLayer is a layer like the analysis reads: many small files in
+// directories, a few PAX headers for long names.
+func benchLayer(b *testing.B, fileSize int) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := bytes.Repeat([]byte{'x'}, fileSize)
+	for i := range 20000 {
+		name := fmt.Sprintf("usr/share/dir%03d/file%05d", i%300, i)
+		if i%50 == 0 {
+			name = strings.Repeat("long-directory/", 8) + name
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))}); err != nil {
+			b.Fatal(err)
+		}
+		tw.Write(body)
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+// BenchmarkNext reads every header, and hashes every file as the analysis
+// does.
+func BenchmarkNext(b *testing.B) {
+	b.Run("headers", func(b *testing.B) { benchNext(b, 1000, false) })
+	b.Run("hash", func(b *testing.B) { benchNext(b, 1000, true) })
+	b.Run("empty-files", func(b *testing.B) { benchNext(b, 0, false) }) // header parsing alone
+}
+
+func benchNext(b *testing.B, fileSize int, hash bool) {
+	layer := benchLayer(b, fileSize)
+	b.SetBytes(int64(len(layer)))
+	b.ReportAllocs()
+	var h maphash.Hash
+	for b.Loop() {
+		tr := NewReader(bytes.NewReader(layer))
+		for {
+			_, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !hash {
+				continue
+			}
+			h.Reset()
+			if _, err := tr.WriteTo(&h); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
