@@ -3,6 +3,7 @@ package synth
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"strings"
 )
 
@@ -48,3 +49,16 @@ func DeepLayer(levels int) []byte {
 
 // Gzip compresses b.
 func Gzip(b []byte) []byte { return gz(b) }
+
+// SparseLayer holds files named name0, name1, … each a real PAX 0.1
+// sparse file of realsize bytes that stores 4 bytes: what it occupies
+// unpacked is realsize, what the layer carries is a few blocks.
+func SparseLayer(name string, files int, realsize int64) []byte {
+	var t RawTar
+	for i := range files {
+		t.PAX('x', "GNU.sparse.major=0", "GNU.sparse.minor=1", fmt.Sprintf("GNU.sparse.name=%s%d", name, i),
+			fmt.Sprintf("GNU.sparse.realsize=%d", realsize), "GNU.sparse.numblocks=1", "GNU.sparse.map=0,4")
+		t.File(fmt.Sprintf("GNUSparseFile.0/%s%d", name, i), []byte("data"))
+	}
+	return t.Bytes()
+}

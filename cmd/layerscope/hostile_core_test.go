@@ -43,6 +43,45 @@ func TestAbsurdSizesRefused(t *testing.T) {
 	}
 }
 
+// Real sparse files may claim any size: those within 1 PiB count as what
+// they occupy unpacked, and no sum of them wraps, within a layer or
+// across layers.
+func TestSparseSizesDoNotWrap(t *testing.T) {
+	const tib = int64(1) << 40
+	for _, c := range []struct {
+		name    string
+		layers  [][]byte
+		want    string // an error, or "" for a report
+		wantLen int64
+	}{
+		{"one 10 TiB file", [][]byte{synth.SparseLayer("s", 1, 10*tib)}, "", 10 * tib},
+		{"an exabyte", [][]byte{synth.SparseLayer("s", 1, 1<<60)}, `layer 0 (0/layer.tar): "s0" claims 1152921504606846976 bytes, more than 1 PiB`, 0},
+		{"512 files of 4 PiB/1024", [][]byte{synth.SparseLayer("s", 512, 1<<42)}, "layer 0 (0/layer.tar): its files add up to more than 1 PiB", 0},
+		{"1 PiB over two layers", [][]byte{synth.SparseLayer("a", 3, 1<<48), synth.SparseLayer("b", 2, 1<<48)}, "layer 1 (1/layer.tar): the image's files add up to more than 1 PiB", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			img := writeBlobs(t, "sparse.tar", c.layers, c.layers)
+			r := runBounded(t, bounded{Timeout: 30 * time.Second}, "--json", "-", "--quiet", img)
+			if c.want != "" {
+				hostileError(t, r.result, c.want)
+				g := runBounded(t, bounded{Timeout: 30 * time.Second}, "--ci", "--highestImageBytes", "5MB", "--quiet", img)
+				hostileError(t, g.result, c.want)
+				return
+			}
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if rep := decodeReport(t, r.stdout); rep.Image.SizeBytes != c.wantLen {
+				t.Errorf("sizeBytes %d, want %d", rep.Image.SizeBytes, c.wantLen)
+			}
+			// The gate sees the true size: 10 TiB is over 5 MB.
+			if g := runBounded(t, bounded{Timeout: 30 * time.Second}, "--ci", "--highestImageBytes", "5MB", "--quiet", img); g.code != 1 {
+				t.Errorf("gate exit %d: %s", g.code, g.stdout+g.stderr)
+			}
+		})
+	}
+}
+
 // A path 200,000 levels deep is a few hundred bytes of gzip; listing it
 // would be quadratic. No unpacker can create a path past PATH_MAX, so it
 // is refused at once, in bounded time and memory.
