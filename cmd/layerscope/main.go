@@ -48,18 +48,29 @@ func runMain(args []string) int {
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, terminating...)
-	defer signal.Stop(sigs)
+	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		select {
 		case s := <-sigs:
 			cancel(caughtSignal{s.(syscall.Signal)})
-		case <-ctx.Done():
+		case <-stop:
 		}
 	}()
 
 	cmd := newRootCmd()
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
+	// The explorer's bubbletea hears the signals too and may end the run
+	// before the goroutine above has seen the signal: look once more.
+	close(stop)
+	<-stopped
+	signal.Stop(sigs)
+	select {
+	case s := <-sigs:
+		cancel(caughtSignal{s.(syscall.Signal)})
+	default:
+	}
 	var sig caughtSignal
 	var ee silentExit
 	switch {
@@ -90,6 +101,8 @@ func (c caughtSignal) Error() string {
 
 func signalName(s syscall.Signal) string {
 	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
 	case syscall.SIGHUP:
