@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,24 +19,14 @@ import (
 	"github.com/layerscope/layerscope/analysis/synth"
 )
 
-// bigArchive is a docker save that takes layerscope a few seconds to read,
-// written once for the signal tests.
-var bigArchive = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "layerscope-big")
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "big.tar")
-	return p, synth.WriteDockerArchive(p, "big:1", synth.Spec{Layers: 8, Files: 20000, FileSize: 500})
-})
-
+// bigDockerArchive is a docker save that takes layerscope a second or
+// more to read, long enough to be interrupted.
 func bigDockerArchive(t *testing.T) string {
 	t.Helper()
-	p, err := bigArchive()
-	if err != nil {
+	p := filepath.Join(t.TempDir(), "big.tar")
+	if err := synth.WriteDockerArchive(p, "layerscope-signals:1", synth.Spec{Layers: 8, Files: 20000, FileSize: 500}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(p)) })
 	return p
 }
 
@@ -202,7 +191,7 @@ func TestSignalsCleanUp(t *testing.T) {
 			})
 			t.Run("export", func(t *testing.T) {
 				report, check := reportDir(t)
-				signalled(t, signalRun{args: []string{"--json", report, "--quiet", "docker://big:1"},
+				signalled(t, signalRun{args: []string{"--json", report, "--quiet", "docker://layerscope-signals:1"},
 					env: []string{"DOCKER_HOST=" + hanging}, ready: spooled(1 << 20)}, sig)
 				check()
 			})
@@ -215,7 +204,7 @@ func TestSignalsCleanUp(t *testing.T) {
 					}
 					return !start.IsZero() && time.Since(start) > 100*time.Millisecond
 				}
-				signalled(t, signalRun{args: []string{"--json", report, "--quiet", "docker://big:1"},
+				signalled(t, signalRun{args: []string{"--json", report, "--quiet", "docker://layerscope-signals:1"},
 					env: []string{"DOCKER_HOST=" + full}, ready: ready}, sig)
 				check()
 			})
@@ -245,10 +234,11 @@ func TestSignalsDuringDockerExport(t *testing.T) {
 	needDocker(t)
 	archive := bigDockerArchive(t)
 	sh(t, "docker", "load", "-q", "-i", archive)
+	t.Cleanup(func() { exec.Command("docker", "rmi", "layerscope-signals:1").Run() })
 	for _, sig := range allSignals {
 		t.Run(signalName(sig), func(t *testing.T) {
 			report, check := reportDir(t)
-			signalled(t, signalRun{args: []string{"--json", report, "--quiet", "docker://big:1"}, ready: spooled(1 << 20)}, sig)
+			signalled(t, signalRun{args: []string{"--json", report, "--quiet", "docker://layerscope-signals:1"}, ready: spooled(1 << 20)}, sig)
 			check()
 		})
 	}
