@@ -22,9 +22,13 @@ import (
 // bigDockerArchive is a docker save that takes layerscope a second or
 // more to read, long enough to be interrupted.
 func bigDockerArchive(t *testing.T) string {
+	return synthArchive(t, synth.Spec{Layers: 8, Files: 20000, FileSize: 500})
+}
+
+func synthArchive(t *testing.T, spec synth.Spec) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "big.tar")
-	if err := synth.WriteDockerArchive(p, "layerscope-signals:1", synth.Spec{Layers: 8, Files: 20000, FileSize: 500}); err != nil {
+	if err := synth.WriteDockerArchive(p, "layerscope-signals:1", spec); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -232,7 +236,8 @@ func TestSignalsCleanUpInTheExplorer(t *testing.T) {
 // TestSignalsDuringDockerExport: with a real Docker Engine, where one runs.
 func TestSignalsDuringDockerExport(t *testing.T) {
 	needDocker(t)
-	archive := bigDockerArchive(t)
+	// Smaller: the engine prepares the whole export before it streams.
+	archive := synthArchive(t, synth.Spec{Layers: 2, Files: 5000, FileSize: 500})
 	sh(t, "docker", "load", "-q", "-i", archive)
 	t.Cleanup(func() { exec.Command("docker", "rmi", "layerscope-signals:1").Run() })
 	for _, sig := range allSignals {
