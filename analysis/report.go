@@ -2,7 +2,9 @@ package analysis
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -147,8 +149,19 @@ var changeNames = []struct {
 
 func (r *Result) changes(layer int) []ChangeReport {
 	out := []ChangeReport{}
+	r.eachChange(layer, func(n tree.NodeID, c ChangeReport) error {
+		c.Path = r.FS.Path(n)
+		out = append(out, c)
+		return nil
+	})
+	return out
+}
+
+// eachChange calls fn for each entry of layer, in tar order, with its node
+// and its record without the path, until fn returns an error.
+func (r *Result) eachChange(layer int, fn func(tree.NodeID, ChangeReport) error) error {
 	for _, e := range r.FS.LayerEntries(layer) {
-		c := ChangeReport{Path: r.FS.Path(e.Node), State: e.State.String(), Type: e.Type.String(), Size: e.Bytes()}
+		c := ChangeReport{State: e.State.String(), Type: e.Type.String(), Size: e.Bytes()}
 		if e.State == tree.Modified {
 			c.Kind = "metadata"
 			if e.Changes.Content() {
@@ -160,9 +173,11 @@ func (r *Result) changes(layer int) []ChangeReport {
 				}
 			}
 		}
-		out = append(out, c)
+		if err := fn(e.Node, c); err != nil {
+			return err
+		}
 	}
-	return out
+	return nil
 }
 
 // hashString is "" for a missing hash rather than v1.Hash's ":".
@@ -176,50 +191,159 @@ func hashString(h v1.Hash) string {
 // Files returns the merged file system as report entries, sorted by path,
 // calling fn for each so that a million files need not sit in a slice.
 func (r *Result) Files(fn func(FileReport) error) error {
-	f := r.FS
-	for _, n := range f.MergedPaths() {
-		fr := FileReport{Path: f.Path(n), Type: "dir", Mode: 0o755, Layer: -1}
-		if id := f.Cur(n); id != tree.NoEntry {
-			e := f.Entry(id)
-			fr = FileReport{Path: fr.Path, Type: e.Type.String(), Size: e.Bytes(), Mode: e.Mode, UID: e.UID, GID: e.GID,
-				LinkTarget: f.LinkTarget(e), Layer: int(e.Layer)}
-		}
-		if err := fn(fr); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.FS.WalkSorted(nil, func(path []byte, n tree.NodeID) error {
+		fr := r.fileReport(n)
+		fr.Path = string(path)
+		return fn(fr)
+	})
 }
 
-// WriteJSON writes the report; the merged file system, if asked for, goes
-// one file per line so that large reports stream and diff well.
+// fileReport is the report entry of n, without its path.
+func (r *Result) fileReport(n tree.NodeID) FileReport {
+	f := r.FS
+	id := f.Cur(n)
+	if id == tree.NoEntry {
+		return FileReport{Type: "dir", Mode: 0o755, Layer: -1}
+	}
+	e := f.Entry(id)
+	return FileReport{Type: e.Type.String(), Size: e.Bytes(), Mode: e.Mode, UID: e.UID, GID: e.GID,
+		LinkTarget: f.LinkTarget(e), Layer: int(e.Layer)}
+}
+
+// WriteJSON writes the report as json.MarshalIndent would write Report
+// (with the merged file system after the layers), but streams the layers'
+// changes and the files one record at a time: the report of a path 200,000
+// levels deep holds one path in memory, not every path at once. The files
+// go one per line so that large reports diff well.
 func (r *Result) WriteJSON(w io.Writer, info ImageInfo, opts ReportOptions) error {
-	head, err := json.MarshalIndent(r.Report(info, opts), "", "  ")
+	rep := r.Report(info, ReportOptions{})
+	layers := rep.Layers
+	rep.Layers = []LayerReport{}
+	head, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if !opts.Files {
-		bw.Write(head)
-		bw.WriteString("\n")
-		return bw.Flush()
+	bw.Write(bytes.TrimSuffix(head, []byte("[]\n}")))
+	if err := r.writeLayers(bw, layers, opts.Changes); err != nil {
+		return err
 	}
-	bw.Write(head[:len(head)-2]) // drop "\n}"
-	bw.WriteString(",\n  \"files\": [")
-	sep := "\n    "
-	err = r.Files(func(fr FileReport) error {
-		bw.WriteString(sep)
-		sep = ",\n    "
-		b, err := json.Marshal(fr)
+	if opts.Files {
+		bw.WriteString(",\n  \"files\": [")
+		if err := r.writeFiles(bw); err != nil {
+			return err
+		}
+		bw.WriteString("\n  ]")
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// writeLayers writes the "layers" array, indented as in the report.
+func (r *Result) writeLayers(w *bufio.Writer, layers []LayerReport, changes bool) error {
+	if len(layers) == 0 {
+		w.WriteString("[]")
+		return nil
+	}
+	w.WriteString("[")
+	for i, l := range layers {
+		if i > 0 {
+			w.WriteString(",")
+		}
+		b, err := json.MarshalIndent(l, "    ", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = bw.Write(b)
+		w.WriteString("\n    ")
+		if !changes || r.FS.NumLayers() <= l.Index || !hasEntries(r.FS, l.Index) {
+			w.Write(b)
+			continue
+		}
+		w.Write(bytes.TrimSuffix(b, []byte("\n    }")))
+		w.WriteString(",\n      \"changes\": [")
+		if err := r.writeChanges(w, l.Index); err != nil {
+			return err
+		}
+		w.WriteString("\n      ]\n    }")
+	}
+	w.WriteString("\n  ]")
+	return nil
+}
+
+func hasEntries(f *tree.FS, layer int) bool {
+	for range f.LayerEntries(layer) {
+		return true
+	}
+	return false
+}
+
+// writeChanges writes the elements of a layer's "changes". Each path is
+// built in one reused buffer, so a layer of 20,000 nested directories costs
+// one path at a time.
+func (r *Result) writeChanges(w *bufio.Writer, layer int) error {
+	const emptyPath = "{\n          \"path\": \"\""
+	var chain []tree.NodeID
+	var path []byte
+	sep := "\n        "
+	return r.eachChange(layer, func(n tree.NodeID, c ChangeReport) error {
+		b, err := json.MarshalIndent(c, "        ", "  ")
+		if err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(b, []byte(emptyPath)) {
+			return fmt.Errorf("report: a change record starts %.20q, not with its path", b)
+		}
+		chain, path = chain[:0], path[:0]
+		for ; n != tree.Root; n = r.FS.Parent(n) {
+			chain = append(chain, n)
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			path = appendJSONName(append(path, '/'), r.FS.Name(chain[i]))
+		}
+		if len(path) == 0 {
+			path = append(path, '/')
+		}
+		w.WriteString(sep)
+		sep = ",\n        "
+		w.WriteString(emptyPath[:len(emptyPath)-1])
+		w.Write(path)
+		w.WriteString(`"`)
+		_, err = w.Write(b[len(emptyPath):])
 		return err
 	})
-	if err != nil {
-		return err
+}
+
+// appendJSONName appends name as it stands inside a JSON string. Escaping
+// is per character, so escaped names joined by "/" make the escaped path.
+func appendJSONName(dst []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(name) // the rare name that needs escaping
+			return append(dst, b[1:len(b)-1]...)
+		}
 	}
-	bw.WriteString("\n  ]\n}\n")
-	return bw.Flush()
+	return append(dst, name...)
+}
+
+// writeFiles writes the elements of "files", one per line, each path built
+// once, already escaped, in the walk's buffer.
+func (r *Result) writeFiles(w *bufio.Writer) error {
+	const emptyPath = `{"path":""`
+	sep := "\n    "
+	return r.FS.WalkSorted(appendJSONName, func(path []byte, n tree.NodeID) error {
+		b, err := json.Marshal(r.fileReport(n))
+		if err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(b, []byte(emptyPath)) {
+			return fmt.Errorf("report: a file record starts %.20q, not with its path", b)
+		}
+		w.WriteString(sep)
+		sep = ",\n    "
+		w.WriteString(`{"path":"`)
+		w.Write(path)
+		w.WriteString(`"`)
+		_, err = w.Write(b[len(emptyPath):])
+		return err
+	})
 }

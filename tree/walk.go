@@ -32,20 +32,102 @@ func (f *FS) WalkMerged(fn func(n NodeID, id EntryID)) {
 // MergedPaths returns the nodes of the merged file system sorted by their
 // absolute paths, byte-wise (as `LC_ALL=C sort` orders them).
 func (f *FS) MergedPaths() []NodeID {
-	type item struct {
-		path string
-		n    NodeID
-	}
-	var items []item
-	f.WalkMerged(func(n NodeID, _ EntryID) {
-		items = append(items, item{f.Path(n), n})
+	var out []NodeID
+	f.WalkSorted(nil, func(_ []byte, n NodeID) error {
+		out = append(out, n)
+		return nil
 	})
-	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.path, b.path) })
-	out := make([]NodeID, len(items))
-	for i, it := range items {
-		out[i] = it.n
-	}
 	return out
+}
+
+// WalkSorted calls fn for every path of the merged file system (the root
+// excluded) in the byte-wise order of the absolute paths, without holding
+// more than one path at a time: a path 200,000 levels deep costs its own
+// length, not the sum of its parents'. path is built in one reused buffer
+// by appending "/" and appendName(path, name) to its parent's (nil appends
+// the name as is; a JSON writer can append it escaped); fn must not keep
+// it. The walk stops at fn's first error and returns it.
+func (f *FS) WalkSorted(appendName func(dst []byte, name string) []byte, fn func(path []byte, n NodeID) error) error {
+	if appendName == nil {
+		appendName = func(dst []byte, name string) []byte { return append(dst, name...) }
+	}
+	// One frame per directory on the way down, each with its children's
+	// items in order: together at most two items per node.
+	type frame struct {
+		items   []sortItem
+		next    int
+		pathLen int // of the directory's path in buf
+	}
+	stack := []frame{{items: f.sortedItems(Root)}}
+	buf := make([]byte, 0, 256)
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.next == len(top.items) {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		it := top.items[top.next]
+		top.next++
+		buf = appendName(append(buf[:top.pathLen], '/'), f.Name(it.n))
+		if !it.below {
+			if err := fn(buf, it.n); err != nil {
+				return err
+			}
+			continue
+		}
+		stack = append(stack, frame{items: f.sortedItems(it.n), pathLen: len(buf)})
+	}
+	return nil
+}
+
+// sortItem is a child's own path (name) or the paths below it (name + "/"
+// + ...). The two are ordered apart because a sibling can fall between
+// them: "/a" < "/a-b" < "/a/x" ('-' sorts before '/').
+type sortItem struct {
+	n     NodeID
+	below bool
+}
+
+// sortedItems returns the items of n's live children in byte-wise order.
+func (f *FS) sortedItems(n NodeID) []sortItem {
+	var items []sortItem
+	f.Children(n, func(c NodeID) bool {
+		if f.Live(c) {
+			items = append(items, sortItem{n: c})
+			if f.HasLiveChild(c) {
+				items = append(items, sortItem{n: c, below: true})
+			}
+		}
+		return true
+	})
+	slices.SortFunc(items, func(a, b sortItem) int {
+		return compareKeys(f.Name(a.n), a.below, f.Name(b.n), b.below)
+	})
+	return items
+}
+
+// compareKeys compares a and b byte-wise, each followed by "/" when its
+// slash is set.
+func compareKeys(a string, aSlash bool, b string, bSlash bool) int {
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	at := func(s string, slash bool, i int) int {
+		switch {
+		case i < len(s):
+			return int(s[i])
+		case slash && i == len(s):
+			return '/'
+		}
+		return -1 // the end sorts first
+	}
+	for i := n; ; i++ {
+		x, y := at(a, aSlash, i), at(b, bSlash, i)
+		if x != y || x < 0 {
+			return cmp.Compare(x, y)
+		}
+	}
 }
 
 // SortOrder orders siblings.

@@ -66,7 +66,7 @@ func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 		}
 	}
 	for _, w := range cfg.Warnings {
-		os.Stderr.WriteString("layerscope: warning: " + w + "\n")
+		warn(w)
 	}
 	return cfg, nil
 }

@@ -7,16 +7,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/tree"
 )
 
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether f is a terminal: not merely a character
+// device, which /dev/null is too.
+func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }
 
 // progressBar draws one self-overwriting line, at most ten times a second.
 type progressBar struct {
@@ -60,7 +60,8 @@ func (b *progressBar) draw(label string, done, total int64, final bool) {
 	if total > 0 {
 		of = " / " + humanize.Bytes(uint64(total))
 	}
-	fmt.Fprintf(b.w, "\r\033[K%s %s %s%s", label, string(bar), humanize.Bytes(uint64(done)), of)
+	// The label can name the image: it must not drive the terminal.
+	fmt.Fprintf(b.w, "\r\033[K%s %s %s%s", tree.Printable(label), string(bar), humanize.Bytes(uint64(done)), of)
 	b.drew = true
 }
 

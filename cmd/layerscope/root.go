@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -110,14 +111,14 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 	}
 	defer img.Close()
 	for _, w := range res.Warnings {
-		fmt.Fprintln(os.Stderr, "layerscope: warning: "+w)
+		warn(w)
 	}
 	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
 	if h, err := img.ConfigName(); err == nil {
 		info.ConfigDigest = h.String()
 	}
 	if fl.json != "" {
-		if err := writeJSONReport(cmd.OutOrStdout(), fl, res, info); err != nil {
+		if err := writeJSONReport(cmd.Context(), cmd.OutOrStdout(), fl, res, info); err != nil {
 			return err
 		}
 	}
@@ -142,6 +143,13 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 	if err != nil {
 		return nil, nil, err
 	}
+	// Before the long read: the report must not go over what it reports on.
+	if fl.json != "" && fl.json != "-" {
+		if err := notAnInput("--json", fl.json, img.Location, fl.config, fl.ciConfig); err != nil {
+			img.Close()
+			return nil, nil, err
+		}
+	}
 	opts := []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)}
 	if bar != nil {
 		opts = append(opts, analysis.WithProgress(bar.update))
@@ -155,16 +163,23 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 }
 
 // writeJSONReport writes the report to the --json file or stdout. The file
-// is created only once the analysis has succeeded.
-func writeJSONReport(stdout io.Writer, fl rootFlags, res *analysis.Result, info analysis.ImageInfo) error {
-	out := stdout
-	if fl.json != "-" {
-		file, err := os.Create(fl.json)
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		out = file
+// is written only once the analysis has succeeded, and appears complete or
+// not at all.
+func writeJSONReport(ctx context.Context, stdout io.Writer, fl rootFlags, res *analysis.Result, info analysis.ImageInfo) error {
+	opts := analysis.ReportOptions{Files: fl.files, Changes: fl.changes}
+	if fl.json == "-" {
+		return res.WriteJSON(ctxWriter{ctx, stdout}, info, opts)
 	}
-	return res.WriteJSON(out, info, analysis.ReportOptions{Files: fl.files, Changes: fl.changes})
+	file, err := createReport(fl.json)
+	if err != nil {
+		return err
+	}
+	defer file.Abort()
+	if err := res.WriteJSON(ctxWriter{ctx, file}, info, opts); err != nil {
+		return fmt.Errorf("writing %s: %w", fl.json, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return file.Commit()
 }
