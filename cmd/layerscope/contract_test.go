@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -37,7 +39,15 @@ func runBounded(t testing.TB, b bounded, args ...string) boundedResult {
 		b.Timeout = 60 * time.Second
 	}
 	tmp := t.TempDir()
-	cmd := exec.Command(binary, args...)
+	// GNU time forks layerscope itself and reports its peak memory: the
+	// test process's own rusage would start from the test binary's (the
+	// child shares its memory until exec).
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile, binary}, args...)...)
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		needOrSkip(t, "GNU time (apt-get install time)")
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a kill on timeout reaches layerscope too
 	cmd.Dir = b.Dir
 	cmd.Env = withEnv(os.Environ(), append([]string{"TMPDIR=" + tmp}, b.Env...))
 	cmd.Stdin = b.Stdin
@@ -47,7 +57,7 @@ func runBounded(t testing.TB, b bounded, args ...string) boundedResult {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	timer := time.AfterFunc(b.Timeout, func() { cmd.Process.Kill() })
+	timer := time.AfterFunc(b.Timeout, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	err := cmd.Wait()
 	took := time.Since(start)
 	if !timer.Stop() {
@@ -65,8 +75,13 @@ func runBounded(t testing.TB, b bounded, args ...string) boundedResult {
 		t.Errorf("left in TMPDIR: %v", entries)
 	}
 	r := boundedResult{result: result{out.String(), errb.String(), code}, took: took}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSSKiB = ru.Maxrss
+	rss, err := os.ReadFile(rssFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(rss)), "\n")
+	if r.maxRSSKiB, err = strconv.ParseInt(lines[len(lines)-1], 10, 64); err != nil {
+		t.Fatalf("GNU time wrote %q", rss)
 	}
 	return r
 }
@@ -118,21 +133,35 @@ func noControl(t testing.TB, what, s string) {
 // called: inputs must never be written.
 func unchanged(t testing.TB, paths ...string) func() {
 	t.Helper()
-	sums := make([][32]byte, len(paths))
+	sums := make([]string, len(paths))
 	for i, p := range paths {
-		b, err := os.ReadFile(p)
+		sum, err := fileSum(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sums[i] = sha256.Sum256(b)
+		sums[i] = sum
 	}
 	return func() {
 		t.Helper()
 		for i, p := range paths {
-			b, err := os.ReadFile(p)
-			if err != nil || sha256.Sum256(b) != sums[i] {
+			if sum, err := fileSum(p); err != nil || sum != sums[i] {
 				t.Errorf("the input %s was changed (%v)", p, err)
 			}
 		}
 	}
+}
+
+// fileSum hashes a file, streaming: inputs can be gigabytes, and the
+// test process's memory is not to grow with them.
+func fileSum(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return string(h.Sum(nil)), nil
 }

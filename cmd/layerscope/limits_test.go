@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -62,18 +61,16 @@ func TestDecompressionBomb(t *testing.T) {
 	if st, _ := os.Stat(bomb); st.Size() > 2<<20 {
 		t.Fatalf("the bomb is %d bytes", st.Size())
 	}
-	cmd := exec.Command(binary, "--json", "-", "--quiet", bomb)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v", err)
+	r := runBounded(t, bounded{}, "--json", "-", "--quiet", bomb)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	rep := decodeReport(t, string(out))
+	rep := decodeReport(t, r.stdout)
 	if rep.Image.SizeBytes != n {
 		t.Errorf("size %d, want %d", rep.Image.SizeBytes, n)
 	}
-	// ru_maxrss is in KiB on Linux.
-	if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss; rss > 100<<10 {
-		t.Errorf("peak memory %d KiB while inflating %d MiB", rss, n>>20)
+	if r.maxRSSKiB > 100<<10 {
+		t.Errorf("peak memory %d KiB while inflating %d MiB", r.maxRSSKiB, n>>20)
 	}
 }
 
