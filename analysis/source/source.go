@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/analysis/source/platform"
 )
 
@@ -51,6 +52,20 @@ type Image struct {
 	Platform       string // os/arch[/variant] of the config
 	close          func() error
 }
+
+// HasManifest says whether the source stores a manifest (an OCI layout, a
+// registry) or would have to make one up by hashing every layer (a docker
+// save). Embedding v1.Image alone would hide the answer of the image
+// inside, and the analysis would hash the whole image once more only to
+// learn what it already knows.
+func (i *Image) HasManifest() bool {
+	if m, ok := i.Image.(analysis.ManifestHolder); ok {
+		return m.HasManifest()
+	}
+	return true
+}
+
+var _ analysis.ManifestHolder = (*Image)(nil)
 
 // Close releases open files and removes spooled exports.
 func (i *Image) Close() error {
