@@ -20,6 +20,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/analysis/partial"
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -34,6 +35,7 @@ type options struct {
 	workers    int
 	baseLayers int
 	progress   func(Progress)
+	noVerify   bool
 }
 
 // Option tunes Parse and Analyze.
@@ -45,6 +47,12 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = max(n, 1)
 // WithBaseLayers says how many bottom layers are the base image, for
 // userSizeBytes (default 1).
 func WithBaseLayers(n int) Option { return func(o *options) { o.baseLayers = max(n, 0) } }
+
+// WithoutVerify skips the SHA-256 hashing the analysis does itself: the
+// digests of blobs stored as files and of uncompressed tars, and their
+// check against the config's diff IDs and the format's stated digests.
+// (A registry's transport still checks what it downloads.)
+func WithoutVerify() Option { return func(o *options) { o.noVerify = true } }
 
 // WithProgress receives progress reports from any goroutine.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
@@ -133,7 +141,7 @@ func Plan(img v1.Image) (*Result, error) {
 // statedLayers returns the layer descriptors of the image's manifest when
 // the source stores one (OCI layouts, registries).
 func statedLayers(img v1.Image, n int) []v1.Descriptor {
-	if s, ok := img.(ManifestHolder); ok && !s.HasManifest() {
+	if s, ok := img.(partial.ManifestHolder); ok && !s.HasManifest() {
 		return nil
 	}
 	m, err := img.Manifest()
@@ -191,8 +199,11 @@ func (r *Result) Merge(pl *ParsedLayer) error {
 	}
 	r.entryBytes = total
 	l := &r.Layers[i]
-	l.Digest, l.CompressedSizeBytes, l.Compression = d.digest, d.storedSize, d.compression
-	if l.DiffID.Hex != "" && l.DiffID != d.diffID {
+	l.CompressedSizeBytes, l.Compression = d.storedSize, d.compression
+	if d.digest.Hex != "" {
+		l.Digest = d.digest
+	}
+	if d.verified && l.DiffID.Hex != "" && l.DiffID != d.diffID {
 		r.warn.addf("layer %d: content digest %s does not match the config's diff_id %s", i, d.diffID, l.DiffID)
 	}
 	r.warn.merge(&d.warnings, fmt.Sprintf("layer %d: ", i))

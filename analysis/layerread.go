@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/layerscope/layerscope/analysis/internal/ctxio"
+	"github.com/layerscope/layerscope/analysis/partial"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -51,6 +52,7 @@ type layerData struct {
 	size        int64   // uncompressed
 	compression compression.Kind
 	entryBytes  int64 // the sum of its files' sizes, checked
+	verified    bool  // digest and diffID were computed (not --no-verify)
 	warnings    warnings
 }
 
@@ -88,42 +90,53 @@ type layerReader struct {
 	seed     maphash.Seed        // for content hashes, comparable within the parse
 	progress func(int64)         // stored bytes read, from any worker
 	zstd     *compression.Budget // bounds all zstd decoders' memory together
+	verify   bool                // hash blobs and tars with SHA-256 and check them
+}
+
+func (lr *layerReader) newHash() hash.Hash {
+	if lr.verify {
+		return sha256.New()
+	}
+	return nopHash{}
 }
 
 // read streams one layer once: it hashes the stored blob and the
-// uncompressed tar, and parses every header, hashing file contents for
-// change detection. Nothing of the contents is kept.
+// uncompressed tar (unless told not to verify), and parses every header,
+// hashing file contents for change detection. Nothing of the contents is
+// kept.
 func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error) {
 	rc, err := l.Compressed()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	stored := &hashingReader{r: blobReader{ctxio.Reader(ctx, rc)}, h: sha256.New(), progress: lr.progress}
+	stored := &hashingReader{r: blobReader{ctxio.Reader(ctx, rc)}, h: lr.newHash(), progress: lr.progress}
 	br := bufio.NewReaderSize(stored, 1<<20)
 	zr, kind, err := compression.Reader(br, compression.WithBudget(ctx, lr.zstd))
 	if err != nil {
 		return nil, tarError(err)
 	}
 	defer zr.Close()
-	plain := &hashingReader{r: zr, h: sha256.New()}
-	if kind == compression.None {
-		// The stored bytes are the tar: one hash serves as both digests.
-		plain.h = nopHash{}
+	d := &layerData{compression: kind, verified: lr.verify}
+	// An uncompressed blob is the tar: it is parsed straight from br (one
+	// buffer), and its one hash serves as both digests.
+	var tarStream io.Reader = br
+	plain := &hashingReader{r: zr, h: lr.newHash()}
+	if kind != compression.None {
+		tarStream = plain
 	}
-	d := &layerData{compression: kind}
-	err = parseTar(plain, d, lr.seed)
+	err = parseTar(tarStream, d, lr.seed)
 	if err == nil {
-		// Hash what follows the tar's end marker too, as the digests
+		// Read what follows the tar's end marker too, as the digests
 		// cover it.
-		if _, err = io.Copy(io.Discard, plain); err != nil {
+		if _, err = io.Copy(io.Discard, tarStream); err != nil {
 			err = tarError(err)
 		}
 	}
 	if err != nil {
 		// A blob that is not what its digest says explains any error
 		// reading it: say that rather than what went wrong after.
-		if derr := checkStated(ctx, l, br, stored); derr != nil {
+		if derr := lr.checkStated(ctx, l, br, stored); derr != nil {
 			return nil, derr
 		}
 		return nil, err
@@ -131,28 +144,41 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return nil, tarError(err)
 	}
-	d.digest, d.storedSize = hashOf(stored.h), stored.n
-	d.diffID, d.size = d.digest, plain.n
+	d.storedSize, d.size = stored.n, stored.n
+	if kind != compression.None {
+		d.size = plain.n
+	}
+	want, stated := statedDigest(l)
+	if !lr.verify {
+		d.digest = want // what the format states, unchecked; zero if nothing
+		return d, nil
+	}
+	d.digest = hashOf(stored.h)
+	d.diffID = d.digest
 	if kind != compression.None {
 		d.diffID = hashOf(plain.h)
 	}
-	if kd, ok := l.(StatedDigester); ok {
-		if want, ok := kd.KnownDigest(); ok && want != d.digest {
-			return nil, fmt.Errorf("blob does not match its digest %s (it hashes to %s)", want, d.digest)
-		}
+	if stated && want != d.digest {
+		return nil, fmt.Errorf("blob does not match its digest %s (it hashes to %s)", want, d.digest)
 	}
 	return d, nil
 }
 
+// statedDigest is the blob's digest where its format states one.
+func statedDigest(l v1.Layer) (v1.Hash, bool) {
+	if kd, ok := l.(partial.StatedDigester); ok {
+		if want, ok := kd.KnownDigest(); ok {
+			return want, true
+		}
+	}
+	return v1.Hash{}, false
+}
+
 // checkStated reads the rest of a blob whose digest the format states
 // and reports a mismatch.
-func checkStated(ctx context.Context, l v1.Layer, rest io.Reader, stored *hashingReader) error {
-	kd, ok := l.(StatedDigester)
-	if !ok || ctx.Err() != nil {
-		return nil
-	}
-	want, ok := kd.KnownDigest()
-	if !ok {
+func (lr *layerReader) checkStated(ctx context.Context, l v1.Layer, rest io.Reader, stored *hashingReader) error {
+	want, ok := statedDigest(l)
+	if !ok || !lr.verify || ctx.Err() != nil {
 		return nil
 	}
 	if _, err := io.Copy(io.Discard, rest); err != nil {

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/analysis/partial"
 )
 
 // Parser reads an image's layers with a bounded pool of workers and hands
@@ -115,7 +116,7 @@ func (p *Parser) Close() {
 // start launches the workers; result i arrives on p.results[i].
 func (p *Parser) start(o options) {
 	prog := newProgressCounter(p.layers, o.progress)
-	lr := &layerReader{seed: maphash.MakeSeed(), progress: prog.bytes, zstd: compression.NewBudget(0)}
+	lr := &layerReader{seed: maphash.MakeSeed(), progress: prog.bytes, zstd: compression.NewBudget(0), verify: !o.noVerify}
 	next := make(chan int, len(p.layers))
 	for i := range p.layers {
 		next <- i
@@ -203,7 +204,7 @@ func (lr *layerReader) safeRead(ctx context.Context, l v1.Layer) (d *layerData, 
 // describe names a layer in an error: by its file in an archive, else by
 // its digest (asked only now, on the error path, as some sources compute it).
 func describe(l v1.Layer) string {
-	if p, ok := l.(PathLayer); ok {
+	if p, ok := l.(partial.PathLayer); ok {
 		return " (" + p.Path() + ")"
 	}
 	if h, err := l.Digest(); err == nil {

@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/layerscope/layerscope/analysis/partial"
 	"github.com/layerscope/layerscope/analysis/safefile"
 	"github.com/layerscope/layerscope/analysis/source/dockerarchive"
 	"github.com/layerscope/layerscope/analysis/source/layout"
@@ -124,11 +125,10 @@ func sniffArchive(t *tarfs.FS) Kind {
 	return ""
 }
 
-func digestIfStored(img interface {
-	HasManifest() bool
-	Digest() (v1.Hash, error)
-}) string {
-	if !img.HasManifest() {
+// digestIfStored is the manifest's digest where the image stores one
+// (computing one for a docker save would mean hashing every layer).
+func digestIfStored(img v1.Image) string {
+	if m, ok := img.(partial.ManifestHolder); ok && !m.HasManifest() {
 		return ""
 	}
 	d, err := img.Digest()

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/partial"
 	"github.com/layerscope/layerscope/analysis/source/platform"
 )
 
@@ -59,13 +59,13 @@ type Image struct {
 // inside, and the analysis would hash the whole image once more only to
 // learn what it already knows.
 func (i *Image) HasManifest() bool {
-	if m, ok := i.Image.(analysis.ManifestHolder); ok {
+	if m, ok := i.Image.(partial.ManifestHolder); ok {
 		return m.HasManifest()
 	}
 	return true
 }
 
-var _ analysis.ManifestHolder = (*Image)(nil)
+var _ partial.ManifestHolder = (*Image)(nil)
 
 // Close releases open files and removes spooled exports.
 func (i *Image) Close() error {

@@ -22,6 +22,7 @@ type rootFlags struct {
 	insecure   bool
 	baseLayers int
 	quiet      bool
+	noVerify   bool
 	ci         bool
 	ciConfig   string
 	format     string
@@ -82,6 +83,7 @@ looked up in the local engine, then in its registry.`,
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVar(&fl.noVerify, "no-verify", false, "skip checking layer digests (the SHA-256 of local blobs and of diff IDs); a registry's transport still checks what it sends")
 	addGateFlags(f, &fl)
 	f.StringVar(&fl.config, "config", "", "explorer configuration `FILE` (default: $XDG_CONFIG_HOME/layerscope/config.yaml)")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -151,6 +153,9 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 		}
 	}
 	opts := []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)}
+	if fl.noVerify {
+		opts = append(opts, analysis.WithoutVerify())
+	}
 	if bar != nil {
 		opts = append(opts, analysis.WithProgress(bar.update))
 	}

@@ -1,10 +1,9 @@
-package analysis
+// Package partial names the optional capabilities of a source's layers and
+// images, in the manner of go-containerregistry's partial package: the
+// analysis uses them where a source has them, and wrappers forward them.
+package partial
 
 import v1 "github.com/google/go-containerregistry/pkg/v1"
-
-// Optional capabilities of a source's layers and images, in the manner of
-// go-containerregistry's partial package: the analysis uses them where a
-// source has them.
 
 // StatedDigester is a layer whose format states its blob's digest (an OCI
 // descriptor): the read verifies it.
