@@ -90,6 +90,8 @@ type Result struct {
 	baseLayers int
 	merged     int   // layers in FS so far
 	entryBytes int64 // of the merged layers' entries, checked
+	verify     bool  // the parse checks digests
+	verified   bool  // every layer's digests were checked
 	done       bool
 }
 
@@ -213,6 +215,7 @@ func (r *Result) Merge(pl *ParsedLayer) error {
 	if r.merged == len(r.layers) {
 		r.measure(r.baseLayers)
 		r.done = true
+		r.verified = r.verify
 	}
 	r.Warnings = r.warn.lines()
 	return nil

@@ -58,7 +58,7 @@ func (r *Result) Parse(ctx context.Context, opts ...Option) *Parser {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	r.baseLayers = o.baseLayers
+	r.baseLayers, r.verify = o.baseLayers, !o.noVerify
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Parser{
 		layers:  r.layers,

@@ -119,15 +119,20 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.load.next(), tea.RequestBackgroundColor)
 }
 
-// loadNow loads the image on the calling goroutine, for tests that draw
-// the loaded screen without running a program.
+// loadNow loads (and verifies) the image on the calling goroutine, for
+// tests that draw the loaded screen without running a program.
 func (m *Model) loadNow() {
 	m.load.start(m.ctx, m.open, m.cfg.Analysis)
 	for {
 		msg := <-m.load.events
 		m.Update(msg)
-		if _, done := msg.(loadedMsg); done {
+		switch msg := msg.(type) {
+		case verifiedMsg:
 			return
+		case loadedMsg:
+			if msg.err != nil || m.err != nil {
+				return
+			}
 		}
 	}
 }
@@ -176,8 +181,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // a merge failed first
 		}
 		m.loaded, m.err = true, msg.err
-		if m.err == nil && m.tree != nil {
+		if m.err != nil {
+			return m, nil // nothing more comes
+		}
+		if m.tree != nil {
 			m.tree.Refresh()
+		}
+		return m, m.load.next() // the verification
+	case verifiedMsg:
+		if m.c.Result != nil {
+			m.c.Result.ApplyVerification(msg.v)
 		}
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:

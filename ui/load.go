@@ -42,6 +42,7 @@ type (
 	progressMsg analysis.Progress
 	parsedMsg   struct{ layer *analysis.ParsedLayer }
 	loadedMsg   struct{ err error }
+	verifiedMsg struct{ v *analysis.Verification }
 )
 
 // loader runs the work behind the loading screen and hands its events to
@@ -75,7 +76,9 @@ func (t *throttle) ok() bool {
 
 // start opens and plans the image, then parses its layers; events go to
 // l.events. Parsed layers wait for Update to merge them (the parser's
-// window bounds how many are parsed ahead).
+// window bounds how many are parsed ahead). The explorer never waits for
+// digests: layers are parsed without them, and verified once the tree is
+// whole.
 func (l *loader) start(ctx context.Context, open Opener, opts []analysis.Option) {
 	go func() {
 		var t throttle
@@ -94,13 +97,14 @@ func (l *loader) start(ctx context.Context, open Opener, opts []analysis.Option)
 			l.send(ctx, loadedMsg{err})
 			return
 		}
-		opts = append(opts, analysis.WithProgress(func(p analysis.Progress) {
+		opts = append(opts, analysis.WithoutVerify(), analysis.WithProgress(func(p analysis.Progress) {
 			if t.ok() {
 				l.send(ctx, progressMsg(p))
 			}
 		}))
 		p := res.Parse(ctx, opts...)
 		defer p.Close()
+		verifier := res.Verifier()
 		l.send(ctx, openedMsg{img, res}) // res belongs to Update from here on
 		for {
 			pl, err := p.Next()
@@ -114,6 +118,8 @@ func (l *loader) start(ctx context.Context, open Opener, opts []analysis.Option)
 			l.send(ctx, parsedMsg{pl})
 		}
 		l.send(ctx, loadedMsg{})
+		p.Close()
+		l.send(ctx, verifiedMsg{verifier.Run(ctx)})
 	}()
 }
 

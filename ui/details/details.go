@@ -81,6 +81,9 @@ func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) st
 	field("Size", fmt.Sprintf("%s in %d layers (%s stored)", humanize.Bytes(uint64(m.SizeBytes)), len(res.Layers), humanize.Bytes(uint64(m.CompressedSizeBytes))))
 	field("Wasted", humanize.Bytes(uint64(m.WastedBytes)))
 	field("Efficiency", fmt.Sprintf("%.2f %%", m.Efficiency*100))
+	if !res.Verified() {
+		field("Digests", "verifying in the background…")
+	}
 	for _, w := range res.Warnings {
 		b.WriteString(st.Error.Render("warning ") + wrap(tree.Printable(w), width-8) + "\n")
 	}
