@@ -8,9 +8,10 @@
 // entries of the same path its layer had before it: duplicates in one
 // layer are legal and the last one wins, but each can be read.
 //
-// Everything this package needs from the tree.FS is read before the blob
-// is opened; while analysis.Result.Read is still running, call Open and
-// ScanLayer holding the lock given to Read (analysis.WithLock).
+// Reading is split in two so that the tree is read on one goroutine only:
+// Locate (and Members, for many files) reads the tree.FS, synchronously,
+// and returns plain values; File.Open (and ScanLayer) then read only the
+// blob and may run anywhere, while the tree changes.
 package content
 
 import (
@@ -35,43 +36,68 @@ var (
 	ErrDangling = errors.New("hardlink target does not exist")
 )
 
-// Open returns a reader of exactly the content of entry id and the
-// content's size. For a hardlink it is the content of the file the link
-// points to, as the hardlink's layer found it. layers are the image's
-// layers (img.Layers()), in the order the analysis read them. Only the
-// layer that holds the bytes is read, and only up to them; Close releases
-// the blob and the decompressor. ctx bounds the reads, also after Open
-// returns.
-func Open(ctx context.Context, res *analysis.Result, layers []v1.Layer, id tree.EntryID) (io.ReadCloser, int64, error) {
+// File is where the bytes an entry shows are: which layer's tar holds
+// them, where in it, and the blob to read them from. It holds no reference
+// to the analysis's tree.
+type File struct {
+	Path  string // the entry's path ("/etc/passwd"); a hardlink's own path
+	Layer int    // the layer whose tar holds the bytes (for a hardlink, maybe not its own)
+	Size  int64
+
+	member Member
+	blob   v1.Layer
+}
+
+// Locate finds the content of entry id of res: for a hardlink, the content
+// of the file the link points to, as the hardlink's layer found it. It
+// reads res.FS and nothing else; call it where the tree is not changing.
+func Locate(res *analysis.Result, id tree.EntryID) (*File, error) {
 	fs := res.FS
 	if int(id) >= fs.NumEntries() {
-		return nil, 0, fmt.Errorf("no entry %d in the analysis", id)
+		return nil, fmt.Errorf("no entry %d in the analysis", id)
 	}
 	name := fs.Path(fs.Entry(id).Node)
 	src, err := Resolve(fs, id)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	e := fs.Entry(src)
 	if e.Type != tree.TypeFile {
-		return nil, 0, fmt.Errorf("%s: %w (a %s)", name, ErrNotRegular, e.Type)
+		return nil, fmt.Errorf("%s: %w (a %s)", name, ErrNotRegular, e.Type)
 	}
-	if int(e.Layer) >= len(layers) {
-		return nil, 0, fmt.Errorf("%s: its bytes are in layer %d, but only %d layers were given", name, e.Layer, len(layers))
+	layer := int(e.Layer)
+	if layer >= len(res.Layers) {
+		return nil, fmt.Errorf("%s: its bytes are in layer %d, but the image has %d layers", name, layer, len(res.Layers))
 	}
+	f := &File{Path: name, Layer: layer, Size: e.Size}
 	if e.Size == 0 {
-		return io.NopCloser(strings.NewReader("")), 0, nil // no need to read the layer
+		return f, nil // Open needs no layer
 	}
-	s, err := newScanner(ctx, fs, layers[e.Layer], []tree.EntryID{src})
+	ms, err := Members(fs, []tree.EntryID{src})
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	f.member, f.blob = ms[0], res.Blob(layer)
+	return f, nil
+}
+
+// Open returns a reader of exactly the file's bytes. Only the layer that
+// holds them is read, and only up to them; Close releases the blob and the
+// decompressor. ctx bounds the reads, also after Open returns.
+func (f *File) Open(ctx context.Context) (io.ReadCloser, error) {
+	if f.Size == 0 {
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	s, err := newScanner(ctx, f.blob, f.Layer, []Member{f.member})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	_, r, err := s.next()
 	if err != nil {
 		s.Close()
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	return readCloser{r, s}, e.Size, nil
+	return readCloser{r, s}, nil
 }
 
 type readCloser struct {
