@@ -1,6 +1,12 @@
 package extract
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+)
 
 // window is how many of the deepest directories on the cursor's path stay
 // open, and the spacing of the shallower ones that stay open too: a path
@@ -21,6 +27,7 @@ type level struct {
 // per directory, however deep: nothing is ever looked up by path.
 type cursor struct {
 	top   *dirHandle // the destination
+	dest  string
 	items []item
 	st    []state
 	path  []level
@@ -103,16 +110,29 @@ func (c *cursor) at(p int) (*dirHandle, error) {
 func (c *cursor) open(parent *dirHandle, j int) (*dirHandle, error) {
 	d, id, err := parent.openDir(c.items[j].name)
 	if err != nil {
-		return nil, err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &dirError{j, fmt.Errorf("%s: %w", c.full(j), err)}
 	}
 	s := &c.st[j]
 	if s.known && !s.id.same(id) {
 		d.close()
-		return nil, fmt.Errorf("%s was replaced by another directory during the extraction", c.items[j].name)
+		return nil, &dirError{j, fmt.Errorf("%s: replaced by another directory during the extraction", c.full(j))}
 	}
 	s.id, s.known = id, true
 	return d, nil
 }
+
+// dirError says which directory could not be opened.
+type dirError struct {
+	item int
+	err  error
+}
+
+func (e *dirError) Error() string { return e.err.Error() }
+func (e *dirError) Unwrap() error { return e.err }
 
 // truncate closes the path's levels from n on.
 func (c *cursor) truncate(n int) {
@@ -129,4 +149,15 @@ func (c *cursor) truncate(n int) {
 func (c *cursor) close() {
 	c.truncate(0)
 	c.top.close()
+}
+
+// full is item i's path as the user sees it, for messages: built only for
+// the few messages shown, as it is as long as the item is deep.
+func (c *cursor) full(i int) string {
+	var names []string
+	for ; i >= 0; i = c.items[i].parent {
+		names = append(names, c.items[i].name)
+	}
+	slices.Reverse(names)
+	return filepath.Join(append([]string{c.dest}, names...)...)
 }

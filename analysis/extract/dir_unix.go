@@ -22,6 +22,8 @@ type fileID struct{ dev, ino uint64 }
 
 func (a fileID) same(b fileID) bool { return a == b }
 
+var errSymlink = errors.New("a symlink, not followed")
+
 // retry repeats a system call interrupted by a signal.
 func retry(call func() error) error {
 	for {
@@ -62,6 +64,12 @@ func (d *dirHandle) openDir(name string) (*dirHandle, fileID, error) {
 		fd, err = unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		return err
 	})
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		// What O_NOFOLLOW says for a symlink varies: say what it is.
+		if t, lerr := d.lstat(name); lerr == nil && t&fs.ModeSymlink != 0 {
+			err = errSymlink
+		}
+	}
 	if err != nil {
 		return nil, fileID{}, pathErr("open", name, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -32,7 +31,8 @@ type run struct {
 	sum     *Summary
 	st      []state
 	cur     cursor
-	dropped int // warnings beyond maxWarnings
+	buf     []byte // for copying, shared by every file
+	dropped int    // warnings beyond maxWarnings
 }
 
 // Run writes the job to dest/<Name> (the root to dest itself), creating
@@ -48,11 +48,11 @@ func (j *Job) Run(ctx context.Context, dest string, opts Options) (sum Summary, 
 	if err != nil {
 		return sum, fmt.Errorf("destination: %w", err)
 	}
-	r := &run{job: j, dest: dest, opts: opts, sum: &sum, st: make([]state, len(j.items))}
+	r := &run{job: j, dest: dest, opts: opts, sum: &sum, st: make([]state, len(j.items)), buf: make([]byte, 64<<10)}
 	for i := range r.st {
 		r.st[i].pos = -1
 	}
-	r.cur = cursor{top: top, items: j.items, st: r.st}
+	r.cur = cursor{top: top, dest: dest, items: j.items, st: r.st}
 	// Deferred in this order so that the modes are set before the handles
 	// close, and the warning count is last.
 	defer r.finish()
@@ -133,16 +133,7 @@ func validName(name string) error {
 	return nil
 }
 
-// full is item i's path as the user sees it, for messages; only built for
-// the few messages shown, as it is as long as the item is deep.
-func (r *run) full(i int) string {
-	var names []string
-	for ; i >= 0; i = r.job.items[i].parent {
-		names = append(names, r.job.items[i].name)
-	}
-	slices.Reverse(names)
-	return filepath.Join(append([]string{r.dest}, names...)...)
-}
+func (r *run) full(i int) string { return r.cur.full(i) }
 
 func (r *run) warn(msg string) {
 	if len(r.sum.Warnings) >= maxWarnings {
@@ -179,7 +170,7 @@ func (r *run) skip(i int) {
 func (r *run) fail(i int, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = fmt.Errorf("%s: %w", pe.Op, pe.Err) // the path is in the message already
+		err = pe.Err // the message names the path already
 	}
 	if fatal(err) {
 		return fmt.Errorf("%s: %w", r.full(i), err)
@@ -266,6 +257,9 @@ func (r *run) symlink(i int) error {
 	if err != nil {
 		return r.fail(i, err)
 	}
+	if strings.IndexByte(it.link, 0) >= 0 {
+		return r.fail(i, errors.New("its target contains a NUL byte"))
+	}
 	free, err := r.inTheWay(d, i)
 	if !free || err != nil {
 		return err
@@ -329,7 +323,8 @@ func (r *run) writeFiles(idx []int, src io.Reader) (err error) {
 	if len(outs) == 0 {
 		return nil
 	}
-	n, err := io.Copy(io.MultiWriter(ws...), src)
+	// MultiWriter, even of one file, has no ReadFrom: CopyBuffer uses buf.
+	n, err := io.CopyBuffer(io.MultiWriter(ws...), src, r.buf)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.full(outs[0].i), err)
 	}
@@ -351,8 +346,10 @@ func (r *run) writeFiles(idx []int, src io.Reader) (err error) {
 
 // setModes gives the directories this run made their modes, children
 // first, so that a read-only directory was writable while it was filled.
-// It runs however Run ends, cancelled or not; what fails is a warning.
+// It runs however Run ends, cancelled or not; what fails is a warning,
+// once for a directory that cannot be reached again, not for each below.
 func (r *run) setModes() {
+	unreachable := map[int]bool{}
 	for i := len(r.job.items) - 1; i >= 0; i-- {
 		if s := r.st[i]; !s.made || s.skipped {
 			continue
@@ -361,7 +358,15 @@ func (r *run) setModes() {
 		if err == nil {
 			err = d.chmod(r.job.items[i].mode)
 		}
-		if err != nil {
+		var de *dirError
+		switch {
+		case err == nil:
+		case errors.As(err, &de):
+			if !unreachable[de.item] {
+				unreachable[de.item] = true
+				r.warn(fmt.Sprintf("%v: its mode and those of the directories below it were not set", err))
+			}
+		default:
 			r.warnAt(i, ": its mode was not set (%v)", err)
 		}
 	}
