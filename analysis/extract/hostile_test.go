@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -310,5 +311,42 @@ func TestJobHoldsNoTree(t *testing.T) {
 	}
 	if got := listing(t, dest2); !slices.Equal(got, want) {
 		t.Errorf("second run: %q", got)
+	}
+}
+
+// TestExtractSkipsWhatIsNotPermitted: a directory of the destination that
+// refuses new entries (read-only, or immutable for root) skips what was to
+// go into it, with a warning each, and the rest is written.
+func TestExtractSkipsWhatIsNotPermitted(t *testing.T) {
+	dest := t.TempDir()
+	locked := filepath.Join(dest, "locked")
+	if err := os.Mkdir(locked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, unlock := func() error { return os.Chmod(locked, 0o555) }, func() { os.Chmod(locked, 0o755) }
+	if os.Geteuid() == 0 { // root ignores modes: an immutable directory refuses even root
+		if _, err := exec.LookPath("chattr"); err != nil {
+			t.Skip("as root this needs chattr:", err)
+		}
+		lock = func() error { return exec.Command("chattr", "+i", locked).Run() }
+		unlock = func() { exec.Command("chattr", "-i", locked).Run() }
+	}
+	if err := lock(); err != nil {
+		t.Skip("cannot lock a directory here:", err)
+	}
+	defer unlock()
+	f := image(t, []synth.Entry{synth.Dir("locked/"), synth.File("locked/f", "f"), synth.Dir("locked/sub/"), synth.File("locked/sub/g", "g"),
+		synth.Symlink("locked/s", "f"), synth.File("ok", "ok")})
+	sum := f.extract(t, "/", 0, dest, extract.Options{})
+	if sum.Files != 1 || sum.Dirs != 1 || sum.Skipped != 4 || len(sum.Warnings) != 3 {
+		t.Errorf("summary %+v, want ok written, locked merged, f, s, sub and g skipped with 3 warnings", sum)
+	}
+	for _, w := range sum.Warnings {
+		if !strings.HasPrefix(w, locked+string(filepath.Separator)) || !(strings.Contains(w, "permission denied") || strings.Contains(w, "operation not permitted")) {
+			t.Errorf("warning %q", w)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "ok")); err != nil || string(b) != "ok" {
+		t.Errorf("ok: %q, %v", b, err)
 	}
 }
