@@ -58,3 +58,22 @@ func BenchmarkExtract(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPrepareHardlinks: 20,000 hardlinks in one layer are resolved in
+// one pass over it, not one pass each.
+func BenchmarkPrepareHardlinks(b *testing.B) {
+	es := []synth.Entry{synth.File("t", "target")}
+	for i := range 20000 {
+		es = append(es, synth.Hardlink(fmt.Sprintf("h%05d", i), "t"))
+	}
+	img, err := synth.Image(es)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := analyse(b, img)
+	for b.Loop() {
+		if _, err := extract.Prepare(f.res, tree.Root, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

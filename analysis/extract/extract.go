@@ -165,6 +165,7 @@ func plan(fs *tree.FS, node tree.NodeID, layer int) (items []item, srcs []tree.E
 		parent int
 	}
 	var stack []todo
+	links := content.NewResolver(fs) // one pass per layer for all hardlinks
 	push := func(n tree.NodeID, parent int) {
 		children := fs.SortChildren(n, tree.ByName, func(c tree.NodeID) bool { return fs.LiveAt(c, layer) }, nil)
 		for _, c := range slices.Backward(children) {
@@ -182,7 +183,7 @@ func plan(fs *tree.FS, node tree.NodeID, layer int) (items []item, srcs []tree.E
 		it := item{name: fs.Name(t.n), parent: t.parent, kind: kindDir, mode: 0o755}
 		src := tree.NoEntry
 		if id := fs.VisibleAt(t.n, layer); id != tree.NoEntry {
-			src = describe(fs, id, &it)
+			src = describe(fs, links, id, &it)
 		} // else a directory that exists only because something below it does
 		items = append(items, it)
 		srcs = append(srcs, src)
@@ -195,10 +196,10 @@ func plan(fs *tree.FS, node tree.NodeID, layer int) (items []item, srcs []tree.E
 
 // describe fills in it from the visible entry id, and returns the entry
 // holding its bytes if it is a file with any.
-func describe(fs *tree.FS, id tree.EntryID, it *item) tree.EntryID {
+func describe(fs *tree.FS, links *content.Resolver, id tree.EntryID, it *item) tree.EntryID {
 	name := fs.Path(fs.Entry(id).Node)
 	if fs.Entry(id).Type == tree.TypeHardlink {
-		src, err := content.Resolve(fs, id)
+		src, err := links.Resolve(id)
 		if err != nil {
 			it.kind, it.why = kindSkip, fmt.Sprintf("%v: skipped", err)
 			return tree.NoEntry
