@@ -21,18 +21,15 @@ func Resolve(fs *tree.FS, id tree.EntryID) (tree.EntryID, error) {
 // has any once for all of its hardlinks: resolving every hardlink of an
 // image costs one pass over their layers, not one per link.
 type Resolver struct {
-	fs     *tree.FS
-	layers map[int]map[tree.EntryID]link // by layer, by hardlink entry
-}
-
-// link is where one hardlink points, before following further hops.
-type link struct {
-	target tree.EntryID // NoEntry: dangling
+	fs *tree.FS
+	// By layer, by hardlink: the entry it points to (one hop; NoEntry if
+	// dangling).
+	layers map[int]map[tree.EntryID]tree.EntryID
 }
 
 // NewResolver resolves hardlinks of fs, which must not change meanwhile.
 func NewResolver(fs *tree.FS) *Resolver {
-	return &Resolver{fs: fs, layers: map[int]map[tree.EntryID]link{}}
+	return &Resolver{fs: fs, layers: map[int]map[tree.EntryID]tree.EntryID{}}
 }
 
 // Resolve is Resolve.
@@ -48,18 +45,18 @@ func (r *Resolver) Resolve(id tree.EntryID) (tree.EntryID, error) {
 			}
 			return id, nil
 		}
-		l := r.layer(int(e.Layer))[id]
-		if l.target == tree.NoEntry {
+		target := r.layer(int(e.Layer))[id]
+		if target == tree.NoEntry {
 			return tree.NoEntry, fmt.Errorf("hardlink %s -> %s: %w", fs.Path(e.Node), fs.Path(tree.NodeID(e.Link)), ErrDangling)
 		}
-		id = l.target
+		id = target
 	}
 }
 
 // layer returns where each hardlink of layer points, replaying the layer
 // as the merge does: markers first (they hide only lower layers), then the
 // entries in tar order, each hardlink seeing only the entries before it.
-func (r *Resolver) layer(layer int) map[tree.EntryID]link {
+func (r *Resolver) layer(layer int) map[tree.EntryID]tree.EntryID {
 	if m, ok := r.layers[layer]; ok {
 		return m
 	}
@@ -109,7 +106,7 @@ func (r *Resolver) layer(layer int) map[tree.EntryID]link {
 			lastNonDir[e.Node] = id
 		}
 	}
-	m := make(map[tree.EntryID]link, len(queries))
+	m := make(map[tree.EntryID]tree.EntryID, len(queries))
 	for _, q := range queries {
 		found := q.found
 		if found == tree.NoEntry && !q.replaced && layer > 0 && !r.markerHides(q.target, whiteout, opaque) {
@@ -118,7 +115,7 @@ func (r *Resolver) layer(layer int) map[tree.EntryID]link {
 		if q.impossible || found == tree.NoEntry || fs.Entry(found).Type == tree.TypeDir {
 			found = tree.NoEntry
 		}
-		m[q.id] = link{target: found}
+		m[q.id] = found
 	}
 	r.layers[layer] = m
 	return m
