@@ -26,7 +26,6 @@ type state struct {
 // run again.
 type run struct {
 	job     *Job
-	dest    string
 	opts    Options
 	sum     *Summary
 	st      []state
@@ -48,7 +47,7 @@ func (j *Job) Run(ctx context.Context, dest string, opts Options) (sum Summary, 
 	if err != nil {
 		return sum, fmt.Errorf("destination: %w", err)
 	}
-	r := &run{job: j, dest: dest, opts: opts, sum: &sum, st: make([]state, len(j.items)), buf: make([]byte, 64<<10)}
+	r := &run{job: j, opts: opts, sum: &sum, st: make([]state, len(j.items)), buf: make([]byte, 64<<10)}
 	for i := range r.st {
 		r.st[i].pos = -1
 	}
