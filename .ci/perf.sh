@@ -1,28 +1,60 @@
 #!/usr/bin/env bash
-# End-to-end performance of layerscope's CI mode on synthetic images, with
-# /usr/bin/time -v: wall time and peak memory. Not part of the tests (CI
-# machines are noisy); run it by hand and compare with README's numbers.
+# End-to-end performance of layerscope's CI mode, side by side with dive:
+# median wall time and median peak memory (/usr/bin/time -v) of RUNS runs
+# each, page cache warm. Not part of the tests (CI machines are noisy); run
+# it by hand and compare with README's table.
 #
-#   bash .ci/perf.sh            # the 200,000-file images
-#   BIG=1 bash .ci/perf.sh      # also a million files in 50 layers
+#   bash .ci/perf.sh                      # synthetic images, 200,000 files
+#   BIG=1 bash .ci/perf.sh                # also a million files in 50 layers
+#   DIVE=/path/to/dive bash .ci/perf.sh   # with dive beside (built from its source, outside this tree)
+#   DEBIAN=debian.tar bash .ci/perf.sh    # also a docker save of a Debian image, and it as a gzip OCI layout (needs skopeo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+DIVE_TIMEOUT=${DIVE_TIMEOUT:-120}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/layerscope" ./cmd/layerscope
 go build -o "$work/synthimage" ./cmd/synthimage
 
-measure() { # name, then the image
-  local name=$1 image=$2
-  # Warm the page cache so that the disk does not count.
-  cat "$image" >/dev/null
-  /usr/bin/time -v "$work/layerscope" --ci --quiet "$image" >/dev/null 2>"$work/time.txt" || true
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-  printf '%-40s wall %-8s peak %6d MB\n' "$name" "$wall" $((rss / 1024))
+# once CMD...: prints "wall_seconds peak_kb" of one run.
+once() {
+  /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/t"
 }
 
+# median CMD...: the median wall time and peak memory of RUNS runs.
+median() {
+  for _ in $(seq "$RUNS"); do once "$@"; done >"$work/runs"
+  local walls rsss
+  walls=$(awk '{print $1}' "$work/runs" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  rsss=$(awk '{print $2}' "$work/runs" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '%6.2f s %5d MB' "$walls" $((rsss / 1024))
+}
+
+# measure NAME IMAGE [SOURCE-FLAG]: one table row.
+measure() {
+  local name=$1 image=$2
+  cat "$image" >/dev/null 2>&1 || find "$image" -type f -exec cat {} + >/dev/null
+  local ls fast dive="-"
+  ls=$(median "$work/layerscope" --ci --quiet "$image")
+  fast=$(median "$work/layerscope" --ci --quiet --no-verify "$image")
+  if [ -n "${DIVE:-}" ]; then
+    local src=docker-archive
+    [ -d "$image" ] && src=oci-dir # dive cannot read OCI layouts: shown as "-"
+    if [ "$src" = docker-archive ]; then
+      if timeout "$DIVE_TIMEOUT" "$DIVE" --ci --source docker-archive "$image" >/dev/null 2>&1 || [ $? -ne 124 ]; then
+        dive=$(CI=true median timeout "$DIVE_TIMEOUT" "$DIVE" --ci --source docker-archive "$image")
+      else
+        dive="> ${DIVE_TIMEOUT} s"
+      fi
+    fi
+  fi
+  printf '| %-44s | %s | %s | %s |\n' "$name" "$ls" "$fast" "$dive"
+}
+
+printf '| %-44s | %-16s | %-16s | %-16s |\n' image "layerscope --ci" "--no-verify" "dive --ci"
+printf '| %-44s | %-16s | %-16s | %-16s |\n' --- --- --- ---
 "$work/synthimage" -o "$work/base.tar" -layers 10 -files 20000
 measure "10 layers x 20,000 files" "$work/base.tar"
 "$work/synthimage" -o "$work/wh.tar" -layers 10 -files 20000 -whiteouts 2000
@@ -35,9 +67,15 @@ measure "  + 100 opaque directories" "$work/opq.tar"
 measure "  at depth 40" "$work/deep.tar"
 rm -f "$work"/*.tar
 if [ "${BIG:-}" = 1 ]; then
-  "$work/synthimage" -o "$work/m.tar" -layers 25 -files 20000 -size 10
-  measure "25 layers x 20,000 files (500k)" "$work/m.tar"
-  rm -f "$work/m.tar"
   "$work/synthimage" -o "$work/m.tar" -layers 50 -files 20000 -size 10
   measure "50 layers x 20,000 files (1M)" "$work/m.tar"
+  rm -f "$work/m.tar"
+fi
+if [ -n "${DEBIAN:-}" ]; then
+  measure "Debian image, docker save" "$DEBIAN"
+  skopeo copy -q "docker-archive:$DEBIAN" "oci:$work/oci:latest" >/dev/null
+  measure "the same as a gzip OCI layout" "$work/oci"
+  cat "$work"/oci/blobs/sha256/* >/dev/null
+  gz=$(median sh -c "for f in $work/oci/blobs/sha256/*; do gzip -dc \"\$f\" 2>/dev/null; done")
+  printf '| %-44s | %s | (gzip -dc of every blob, one after another) |\n' "  gzip -dc of its blobs" "$gz"
 fi

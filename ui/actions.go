@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -42,17 +40,13 @@ func (m *Model) openContents() tea.Cmd {
 		}
 		return nil
 	}
-	layers, err := m.img.V1.Layers()
+	// Locate reads the tree here, in Update; the pager reads only the blob.
+	f, err := content.Locate(res, id)
 	if err != nil {
 		m.status = err.Error()
 		return nil
 	}
-	path := res.FS.Path(e.Node)
-	size := e.Size
-	p := pager.New(m.c, fmt.Sprintf("%s (layer %d)", path, e.Layer), size, func(ctx context.Context) (io.ReadCloser, error) {
-		rc, _, err := content.Open(ctx, res, layers, id)
-		return rc, err
-	})
+	p := pager.New(m.c, fmt.Sprintf("%s (layer %d)", f.Path, e.Layer), f.Size, f.Open)
 	return m.setOverlay(p, p.Init())
 }
 
@@ -172,14 +166,16 @@ type extractDoneMsg struct{ text string }
 
 // runExtract writes in the background and reports in the footer.
 func (m *Model) runExtract(p *prompt, overwrite bool) tea.Cmd {
-	res, img, ctx := m.c.Result, m.img, m.ctx
+	// Prepare reads the tree here, in Update; Run reads only the blobs.
+	job, err := extract.Prepare(m.c.Result, p.node, p.layer)
+	if err != nil {
+		m.status = "extraction failed: " + err.Error()
+		return nil
+	}
+	ctx := m.ctx
 	m.status = "extracting…"
 	return func() tea.Msg {
-		layers, err := img.V1.Layers()
-		if err != nil {
-			return extractDoneMsg{"extraction failed: " + err.Error()}
-		}
-		sum, err := extract.Extract(ctx, res, layers, p.node, p.layer, p.dest, extract.Options{Overwrite: overwrite})
+		sum, err := job.Run(ctx, p.dest, extract.Options{Overwrite: overwrite})
 		if err != nil {
 			return extractDoneMsg{"extraction failed: " + err.Error()}
 		}

@@ -8,9 +8,10 @@
 // entries of the same path its layer had before it: duplicates in one
 // layer are legal and the last one wins, but each can be read.
 //
-// Everything this package needs from the tree.FS is read before the blob
-// is opened; while analysis.Result.Read is still running, call Open and
-// ScanLayer holding the lock given to Read (analysis.WithLock).
+// Reading is split in two so that the tree is read on one goroutine only:
+// Locate (and Members, for many files) reads the tree.FS, synchronously,
+// and returns plain values; File.Open (and ScanLayer) then read only the
+// blob and may run anywhere, while the tree changes.
 package content
 
 import (
@@ -35,114 +36,71 @@ var (
 	ErrDangling = errors.New("hardlink target does not exist")
 )
 
-// Open returns a reader of exactly the content of entry id and the
-// content's size. For a hardlink it is the content of the file the link
-// points to, as the hardlink's layer found it. layers are the image's
-// layers (img.Layers()), in the order the analysis read them. Only the
-// layer that holds the bytes is read, and only up to them; Close releases
-// the blob and the decompressor. ctx bounds the reads, also after Open
-// returns.
-func Open(ctx context.Context, res *analysis.Result, layers []v1.Layer, id tree.EntryID) (io.ReadCloser, int64, error) {
+// File is where the bytes an entry shows are: which layer's tar holds
+// them, where in it, and the blob to read them from. It holds no reference
+// to the analysis's tree.
+type File struct {
+	Path  string // the entry's path ("/etc/passwd"); a hardlink's own path
+	Layer int    // the layer whose tar holds the bytes (for a hardlink, maybe not its own)
+	Size  int64
+
+	member Member
+	blob   v1.Layer
+}
+
+// Locate finds the content of entry id of res: for a hardlink, the content
+// of the file the link points to, as the hardlink's layer found it. It
+// reads res.FS and nothing else; call it where the tree is not changing.
+func Locate(res *analysis.Result, id tree.EntryID) (*File, error) {
 	fs := res.FS
 	if int(id) >= fs.NumEntries() {
-		return nil, 0, fmt.Errorf("no entry %d in the analysis", id)
+		return nil, fmt.Errorf("no entry %d in the analysis", id)
 	}
 	name := fs.Path(fs.Entry(id).Node)
 	src, err := Resolve(fs, id)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	e := fs.Entry(src)
 	if e.Type != tree.TypeFile {
-		return nil, 0, fmt.Errorf("%s: %w (a %s)", name, ErrNotRegular, e.Type)
+		return nil, fmt.Errorf("%s: %w (a %s)", name, ErrNotRegular, e.Type)
 	}
-	if int(e.Layer) >= len(layers) {
-		return nil, 0, fmt.Errorf("%s: its bytes are in layer %d, but only %d layers were given", name, e.Layer, len(layers))
+	layer := int(e.Layer)
+	if layer >= len(res.Layers) {
+		return nil, fmt.Errorf("%s: its bytes are in layer %d, but the image has %d layers", name, layer, len(res.Layers))
 	}
+	f := &File{Path: name, Layer: layer, Size: e.Size}
 	if e.Size == 0 {
-		return io.NopCloser(strings.NewReader("")), 0, nil // no need to read the layer
+		return f, nil // Open needs no layer
 	}
-	s, err := newScanner(ctx, fs, layers[e.Layer], []tree.EntryID{src})
+	ms, err := Members(fs, []tree.EntryID{src})
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	f.member, f.blob = ms[0], res.Blob(layer)
+	return f, nil
+}
+
+// Open returns a reader of exactly the file's bytes. Only the layer that
+// holds them is read, and only up to them; Close releases the blob and the
+// decompressor. ctx bounds the reads, also after Open returns.
+func (f *File) Open(ctx context.Context) (io.ReadCloser, error) {
+	if f.Size == 0 {
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	s, err := newScanner(ctx, f.blob, f.Layer, []Member{f.member})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	_, r, err := s.next()
 	if err != nil {
 		s.Close()
-		return nil, 0, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	return readCloser{r, s}, e.Size, nil
+	return readCloser{r, s}, nil
 }
 
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// Resolve follows hardlinks from entry id to the entry that holds what id
-// shows: id itself unless it is a hardlink. A hardlink points to the entry
-// at its target path at the moment the link was unpacked: an earlier entry
-// of its own layer, else what the layers below left visible there (unless
-// a marker of its own layer deleted it, as markers apply before entries).
-// The result may be any type: a hardlink to a symlink is a symlink.
-func Resolve(fs *tree.FS, id tree.EntryID) (tree.EntryID, error) {
-	// Each hop goes to an earlier entry (of the same or a lower layer),
-	// so the chain ends.
-	for {
-		e := fs.Entry(id)
-		if e.Type != tree.TypeHardlink {
-			if e.Type.IsMarker() {
-				return tree.NoEntry, fmt.Errorf("%s: %w (a %s marker)", fs.Path(e.Node), ErrNotRegular, e.Type)
-			}
-			return id, nil
-		}
-		target, err := linkTarget(fs, id)
-		if err != nil {
-			return tree.NoEntry, err
-		}
-		id = target
-	}
-}
-
-// linkTarget returns the entry hardlink id points to, replaying its layer
-// as the merge does: markers first (they hide only lower layers), then the
-// entries before the link in tar order.
-func linkTarget(fs *tree.FS, id tree.EntryID) (tree.EntryID, error) {
-	e := fs.Entry(id)
-	target, layer := tree.NodeID(e.Link), int(e.Layer)
-	dangling := func() error {
-		return fmt.Errorf("hardlink %s -> %s: %w", fs.Path(e.Node), fs.Path(target), ErrDangling)
-	}
-	if target == e.Node {
-		return tree.NoEntry, dangling()
-	}
-	ancestors := map[tree.NodeID]bool{}
-	for a := target; a != tree.Root; {
-		a = fs.Parent(a)
-		ancestors[a] = true
-	}
-	found, lowerHidden := tree.NoEntry, false
-	for eid, le := range fs.LayerEntries(layer) {
-		switch {
-		case le.Type == tree.TypeWhiteout:
-			lowerHidden = lowerHidden || le.Node == target || ancestors[le.Node]
-		case le.Type == tree.TypeOpaque:
-			lowerHidden = lowerHidden || ancestors[le.Node]
-		case eid >= id:
-			// Entries after the link cannot be its target.
-		case le.Node == target:
-			found = eid
-		case le.Type != tree.TypeDir && ancestors[le.Node]:
-			// A non-directory replaced an ancestor: everything
-			// below it is gone, of this layer and below.
-			found, lowerHidden = tree.NoEntry, true
-		}
-	}
-	if found == tree.NoEntry && !lowerHidden && layer > 0 {
-		found = fs.VisibleAt(target, layer-1)
-	}
-	if found == tree.NoEntry || fs.Entry(found).Type == tree.TypeDir {
-		return tree.NoEntry, dangling()
-	}
-	return found, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,9 +35,33 @@ func (c countingLayer) Compressed() (io.ReadCloser, error) {
 	return c.Layer.Compressed()
 }
 
-// image analyses a synthetic image and returns its layers, each counting
-// its opens.
-func image(t *testing.T, layers ...[]synth.Entry) (*analysis.Result, []v1.Layer, []*atomic.Int32) {
+// countingImage serves its layers as countingLayers, so that what the
+// analysis keeps (Result.Blob) counts too.
+type countingImage struct {
+	v1.Image
+	counts []*atomic.Int32
+}
+
+func (c countingImage) Layers() ([]v1.Layer, error) {
+	ls, err := c.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range ls {
+		ls[i] = countingLayer{l, c.counts[i]}
+	}
+	return ls, nil
+}
+
+// HasManifest forwards what the source says (a docker save has none).
+func (c countingImage) HasManifest() bool {
+	s, ok := c.Image.(interface{ HasManifest() bool })
+	return !ok || s.HasManifest()
+}
+
+// image analyses a synthetic image; the counts say how often each layer's
+// blob was opened after the analysis.
+func image(t *testing.T, layers ...[]synth.Entry) (*analysis.Result, []*atomic.Int32) {
 	t.Helper()
 	img, err := synth.Image(layers...)
 	if err != nil {
@@ -45,22 +70,24 @@ func image(t *testing.T, layers ...[]synth.Entry) (*analysis.Result, []v1.Layer,
 	return analyse(t, img)
 }
 
-func analyse(t *testing.T, img v1.Image) (*analysis.Result, []v1.Layer, []*atomic.Int32) {
+func analyse(t *testing.T, img v1.Image) (*analysis.Result, []*atomic.Int32) {
 	t.Helper()
-	res, err := analysis.Analyze(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ls, err := img.Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
 	counts := make([]*atomic.Int32, len(ls))
-	for i, l := range ls {
+	for i := range counts {
 		counts[i] = new(atomic.Int32)
-		ls[i] = countingLayer{l, counts[i]}
 	}
-	return res, ls, counts
+	res, err := analysis.Analyze(context.Background(), countingImage{img, counts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counts {
+		c.Store(0) // what the analysis itself read
+	}
+	return res, counts
 }
 
 // history returns the entries at path p, oldest first.
@@ -78,25 +105,34 @@ func history(t *testing.T, fs *tree.FS, p string) []tree.EntryID {
 	return ids
 }
 
-func read(t *testing.T, res *analysis.Result, layers []v1.Layer, id tree.EntryID) string {
+func read(t *testing.T, res *analysis.Result, id tree.EntryID) string {
 	t.Helper()
-	rc, size, err := content.Open(context.Background(), res, layers, id)
+	f, err := content.Locate(res, id)
 	if err != nil {
-		t.Fatalf("Open(%s): %v", res.FS.Path(res.FS.Entry(id).Node), err)
+		t.Fatalf("Locate(%s): %v", res.FS.Path(res.FS.Entry(id).Node), err)
+	}
+	return readFile(t, f)
+}
+
+func readFile(t *testing.T, f *content.File) string {
+	t.Helper()
+	rc, err := f.Open(context.Background())
+	if err != nil {
+		t.Fatalf("Open(%s): %v", f.Path, err)
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int64(len(b)) != size {
-		t.Errorf("read %d bytes, Open said %d", len(b), size)
+	if int64(len(b)) != f.Size {
+		t.Errorf("read %d bytes, Locate said %d", len(b), f.Size)
 	}
 	return string(b)
 }
 
 func TestOpenOverwrittenAndLayersRead(t *testing.T) {
-	res, layers, opened := image(t,
+	res, opened := image(t,
 		[]synth.Entry{synth.Dir("etc/"), synth.File("etc/a", "old a"), synth.File("keep", "kept")},
 		[]synth.Entry{synth.File("other", "x")},
 		[]synth.Entry{synth.File("etc/a", "new content of a")})
@@ -104,13 +140,13 @@ func TestOpenOverwrittenAndLayersRead(t *testing.T) {
 	if len(ids) != 2 {
 		t.Fatalf("etc/a has %d entries", len(ids))
 	}
-	if got := read(t, res, layers, ids[0]); got != "old a" {
+	if got := read(t, res, ids[0]); got != "old a" {
 		t.Errorf("layer 0 entry: %q", got)
 	}
-	if got := read(t, res, layers, ids[1]); got != "new content of a" {
+	if got := read(t, res, ids[1]); got != "new content of a" {
 		t.Errorf("layer 2 entry: %q", got)
 	}
-	if got := read(t, res, layers, history(t, res.FS, "keep")[0]); got != "kept" {
+	if got := read(t, res, history(t, res.FS, "keep")[0]); got != "kept" {
 		t.Errorf("keep: %q", got)
 	}
 	if n0, n1, n2 := opened[0].Load(), opened[1].Load(), opened[2].Load(); n0 != 2 || n1 != 0 || n2 != 1 {
@@ -119,14 +155,14 @@ func TestOpenOverwrittenAndLayersRead(t *testing.T) {
 }
 
 func TestOpenDuplicatesInOneLayer(t *testing.T) {
-	res, layers, _ := image(t, []synth.Entry{
+	res, _ := image(t, []synth.Entry{
 		synth.File("f", "first"), synth.File("./g", "g"), synth.File("/f", "second"),
 		synth.Whiteout("f"), synth.File("x/../f", "third")})
 	ids := history(t, res.FS, "f")
 	var got []string
 	for _, id := range ids {
 		if !res.FS.Entry(id).Type.IsMarker() {
-			got = append(got, read(t, res, layers, id))
+			got = append(got, read(t, res, id))
 		}
 	}
 	if strings.Join(got, ",") != "first,second,third" {
@@ -135,12 +171,12 @@ func TestOpenDuplicatesInOneLayer(t *testing.T) {
 }
 
 func TestOpenHardlinks(t *testing.T) {
-	res, layers, opened := image(t,
+	res, opened := image(t,
 		[]synth.Entry{synth.File("t", "lower target"), synth.File("u", "u0")},
 		[]synth.Entry{synth.Hardlink("h", "t"), synth.File("u", "u1"), synth.Hardlink("hu", "u"),
 			synth.File("u", "u2, after the link"), synth.Hardlink("hh", "hu")})
 	for p, want := range map[string]string{"h": "lower target", "hu": "u1", "hh": "u1"} {
-		if got := read(t, res, layers, history(t, res.FS, p)[0]); got != want {
+		if got := read(t, res, history(t, res.FS, p)[0]); got != want {
 			t.Errorf("%s: %q, want %q", p, got, want)
 		}
 	}
@@ -150,12 +186,12 @@ func TestOpenHardlinks(t *testing.T) {
 }
 
 func TestOpenDanglingHardlinks(t *testing.T) {
-	res, layers, _ := image(t,
+	res, _ := image(t,
 		[]synth.Entry{synth.File("t", "t"), synth.Dir("d/"), synth.File("d/f", "f")},
 		[]synth.Entry{synth.Whiteout("t"), synth.Hardlink("h", "t"), synth.Hardlink("escape", "../../etc/passwd"),
 			synth.File("d", "d is a file now"), synth.Hardlink("hd", "d/f"), synth.Hardlink("self", "self")})
 	for _, p := range []string{"h", "escape", "hd", "self"} {
-		_, _, err := content.Open(context.Background(), res, layers, history(t, res.FS, p)[0])
+		_, err := content.Locate(res, history(t, res.FS, p)[0])
 		if !errors.Is(err, content.ErrDangling) {
 			t.Errorf("%s: err = %v, want ErrDangling", p, err)
 		}
@@ -163,10 +199,10 @@ func TestOpenDanglingHardlinks(t *testing.T) {
 }
 
 func TestOpenNonRegular(t *testing.T) {
-	res, layers, opened := image(t, []synth.Entry{synth.Dir("d/"), synth.Symlink("s", "d"),
+	res, opened := image(t, []synth.Entry{synth.Dir("d/"), synth.Symlink("s", "d"),
 		{Name: "fifo", Type: '6'}, synth.Hardlink("hs", "s"), synth.Whiteout("gone")})
 	for _, p := range []string{"d", "s", "fifo", "hs", "gone"} {
-		_, _, err := content.Open(context.Background(), res, layers, history(t, res.FS, p)[0])
+		_, err := content.Locate(res, history(t, res.FS, p)[0])
 		if !errors.Is(err, content.ErrNotRegular) || !strings.Contains(err.Error(), "/"+p) {
 			t.Errorf("%s: err = %v, want ErrNotRegular naming it", p, err)
 		}
@@ -181,11 +217,16 @@ func TestOpenBigFileReadsOneLayer(t *testing.T) {
 	for i := range big {
 		big[i] = byte(i*7 + i>>12)
 	}
-	res, layers, opened := image(t,
+	res, opened := image(t,
 		[]synth.Entry{synth.File("before", strings.Repeat("b", 1<<20))},
 		[]synth.Entry{synth.File("a", "small"), synth.File("big", string(big)), synth.File("z", "after")},
 		[]synth.Entry{synth.File("after", strings.Repeat("c", 1<<20))})
-	rc, size, err := content.Open(context.Background(), res, layers, history(t, res.FS, "big")[0])
+	f, err := content.Locate(res, history(t, res.FS, "big")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := f.Size
+	rc, err := f.Open(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +246,13 @@ func TestOpenBigFileReadsOneLayer(t *testing.T) {
 }
 
 func TestOpenCancelled(t *testing.T) {
-	res, layers, _ := image(t, []synth.Entry{synth.File("big", strings.Repeat("x", 4<<20))})
+	res, _ := image(t, []synth.Entry{synth.File("big", strings.Repeat("x", 4<<20))})
 	ctx, cancel := context.WithCancel(context.Background())
-	rc, _, err := content.Open(ctx, res, layers, history(t, res.FS, "big")[0])
+	f, err := content.Locate(res, history(t, res.FS, "big")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := f.Open(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +263,10 @@ func TestOpenCancelled(t *testing.T) {
 	}
 }
 
-func TestScanLayerRejectsMixedLayers(t *testing.T) {
-	res, layers, _ := image(t, []synth.Entry{synth.File("a", "a")}, []synth.Entry{synth.File("b", "b")})
+func TestMembersRejectsMixedLayers(t *testing.T) {
+	res, _ := image(t, []synth.Entry{synth.File("a", "a")}, []synth.Entry{synth.File("b", "b")})
 	ids := []tree.EntryID{history(t, res.FS, "a")[0], history(t, res.FS, "b")[0]}
-	err := content.ScanLayer(context.Background(), res.FS, layers[0], ids, func(tree.EntryID, io.Reader) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "/b") {
+	if _, err := content.Members(res.FS, ids); err == nil || !strings.Contains(err.Error(), "/b") {
 		t.Errorf("err = %v, want one naming /b", err)
 	}
 }
@@ -265,7 +309,7 @@ func TestFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer img.Close()
-			res, layers, _ := analyse(t, img)
+			res, _ := analyse(t, img)
 			if k := res.Layers[0].Compression; k != tc.kind {
 				t.Fatalf("layer 0 is %s, want %s", k, tc.kind)
 			}
@@ -276,7 +320,7 @@ func TestFixtures(t *testing.T) {
 					return
 				}
 				seen++
-				if got := sha(read(t, res, layers, id)); got != want[p] {
+				if got := sha(read(t, res, id)); got != want[p] {
 					t.Errorf("%s: sha256 %s, want %s", p, got, want[p])
 				}
 			})
@@ -284,9 +328,56 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("read %d files, the ground truth has %d", seen, len(want))
 			}
 			old := history(t, res.FS, "blobs/big-overwritten.bin")[0]
-			if got := read(t, res, layers, old); len(got) != 65536 {
+			if got := read(t, res, old); len(got) != 65536 {
 				t.Errorf("the shadowed big-overwritten.bin of layer 3 has %d bytes, want 65536", len(got))
 			}
 		})
+	}
+}
+
+// TestFileHoldsNoTree reads located files on another goroutine while the
+// tree they came from changes and is replaced: under -race, any read of
+// the tree by File.Open is reported.
+func TestFileHoldsNoTree(t *testing.T) {
+	res, _ := image(t, []synth.Entry{synth.File("a", "bytes of a"), synth.File("b", strings.Repeat("b", 1<<20))},
+		[]synth.Entry{synth.Hardlink("h", "a")})
+	var files []*content.File
+	for _, p := range []string{"a", "b", "h"} {
+		f, err := content.Locate(res, history(t, res.FS, p)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	got := make(chan string)
+	go func() {
+		for _, f := range files {
+			rc, err := f.Open(context.Background())
+			if err != nil {
+				got <- err.Error()
+				continue
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				got <- err.Error()
+				continue
+			}
+			got <- f.Path + "=" + sha(b)
+		}
+	}()
+	old := res.FS
+	for i := range 1000 { // change the old tree while it is read, then drop it
+		old.Node(fmt.Sprintf("/new/%d", i))
+	}
+	res.FS = tree.NewFS()
+	want := []string{"/a=" + sha("bytes of a"), "/b=" + sha(strings.Repeat("b", 1<<20)), "/h=" + sha("bytes of a")}
+	for _, w := range want {
+		if g := <-got; g != w {
+			t.Errorf("read %s, want %s", g, w)
+		}
+	}
+	if files[2].Layer != 0 || files[2].Size != 10 {
+		t.Errorf("the hardlink's bytes: layer %d, %d bytes; want layer 0, 10 bytes", files[2].Layer, files[2].Size)
 	}
 }

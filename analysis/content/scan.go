@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"io"
 	"path"
 	"slices"
@@ -14,34 +13,79 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"github.com/layerscope/layerscope/analysis/layertar"
 	"github.com/layerscope/layerscope/tree"
 )
 
-// ScanLayer reads layer l once, streaming, and calls fn with the content of
-// each of ids, in tar order. ids must be regular-file entries of one layer
-// (use Resolve for hardlinks), and l must be that layer. r yields exactly
-// the entry's bytes and is valid only until fn returns; fn need not read
-// it all. The read stops after the last wanted entry, and ends at fn's
-// first error, which ScanLayer returns.
-//
-// This is the one place that finds entries again in a layer tar: Open uses
-// it for one file, extract for every file a layer holds.
-func ScanLayer(ctx context.Context, fs *tree.FS, l v1.Layer, ids []tree.EntryID, fn func(id tree.EntryID, r io.Reader) error) error {
+// Member is one regular file of a layer tar, as the analysis saw it: the
+// tar is searched for the Nth entry at Path.
+type Member struct {
+	Path string // clean and relative to the image root, as in the tar ("etc/passwd")
+	Nth  int    // how many entries at Path precede it in the layer
+	Size int64
+}
+
+// Members finds ids again in their layer's tar, reading only fs: the
+// returned Members are in the order of ids. ids must be regular-file
+// entries of one layer (use Resolve for hardlinks).
+func Members(fs *tree.FS, ids []tree.EntryID) ([]Member, error) {
 	if len(ids) == 0 {
+		return nil, nil
+	}
+	layer := fs.Entry(ids[0]).Layer
+	want := make(map[tree.EntryID][]int, len(ids)) // entry -> indexes in ids
+	nodes := map[tree.NodeID]bool{}
+	for i, id := range ids {
+		e := fs.Entry(id)
+		if e.Type != tree.TypeFile {
+			return nil, fmt.Errorf("%s: %w (a %s)", fs.Path(e.Node), ErrNotRegular, e.Type)
+		}
+		if e.Layer != layer {
+			return nil, fmt.Errorf("%s is in layer %d, not in layer %d", fs.Path(e.Node), e.Layer, layer)
+		}
+		want[id] = append(want[id], i)
+		nodes[e.Node] = true
+	}
+	out := make([]Member, len(ids))
+	count := map[tree.NodeID]int{}
+	for id, e := range fs.LayerEntries(int(layer)) {
+		if !nodes[e.Node] || e.Type.IsMarker() {
+			continue
+		}
+		nth := count[e.Node]
+		count[e.Node]++
+		for _, i := range want[id] {
+			out[i] = Member{Path: strings.TrimPrefix(fs.Path(e.Node), "/"), Nth: nth, Size: e.Size}
+		}
+	}
+	return out, nil
+}
+
+// ScanLayer reads blob, the tar of layer index (for messages), once,
+// streaming, and calls fn with the content of each of ms, in tar order; i
+// is the member's index in ms. r yields exactly the member's bytes and is
+// valid only until fn returns; fn need not read it all. The read stops
+// after the last member, and ends at fn's first error, which ScanLayer
+// returns. It reads nothing of the analysis: ms come from Members.
+//
+// This is the one place that finds entries again in a layer tar: File.Open
+// uses it for one file, extract for every file a layer holds.
+func ScanLayer(ctx context.Context, blob v1.Layer, layer int, ms []Member, fn func(i int, r io.Reader) error) error {
+	if len(ms) == 0 {
 		return nil
 	}
-	s, err := newScanner(ctx, fs, l, ids)
+	s, err := newScanner(ctx, blob, layer, ms)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	for s.left > 0 {
-		id, r, err := s.next()
+		i, r, err := s.next()
 		if err != nil {
 			return err
 		}
-		if err := fn(id, r); err != nil {
+		if err := fn(i, r); err != nil {
 			return err
 		}
 	}
@@ -51,7 +95,7 @@ func ScanLayer(ctx context.Context, fs *tree.FS, l v1.Layer, ids []tree.EntryID,
 // wanted is one occurrence of a path in a layer whose bytes are wanted.
 type wanted struct {
 	nth  int // how many entries at the path precede it in the layer
-	id   tree.EntryID
+	i    int // index in the members asked for
 	size int64
 }
 
@@ -72,45 +116,24 @@ type scanner struct {
 	tr    *layertar.Reader
 }
 
-// newScanner works out which occurrence of its path each entry is (reading
-// only the FS), then opens the blob.
-func newScanner(ctx context.Context, fs *tree.FS, l v1.Layer, ids []tree.EntryID) (*scanner, error) {
-	layer := int(fs.Entry(ids[0]).Layer)
-	s := &scanner{ctx: ctx, layer: layer, want: map[string]*pathWant{}}
-	wantIDs := map[tree.EntryID]bool{}
-	nodes := map[tree.NodeID]bool{}
-	for _, id := range ids {
-		e := fs.Entry(id)
-		if e.Type != tree.TypeFile {
-			return nil, fmt.Errorf("%s: %w (a %s)", fs.Path(e.Node), ErrNotRegular, e.Type)
-		}
-		if int(e.Layer) != layer {
-			return nil, fmt.Errorf("%s is in layer %d, not in layer %d", fs.Path(e.Node), e.Layer, layer)
-		}
-		wantIDs[id], nodes[e.Node] = true, true
-	}
-	count := map[tree.NodeID]int{}
-	for id, e := range fs.LayerEntries(layer) {
-		if !nodes[e.Node] || e.Type.IsMarker() {
-			continue
-		}
-		nth := count[e.Node]
-		count[e.Node]++
-		if !wantIDs[id] {
-			continue
-		}
-		delete(wantIDs, id) // ids may repeat
-		p := strings.TrimPrefix(fs.Path(e.Node), "/")
-		pw := s.want[p]
+// newScanner indexes ms by path, then opens the blob.
+func newScanner(ctx context.Context, l v1.Layer, layer int, ms []Member) (*scanner, error) {
+	s := &scanner{ctx: ctx, layer: layer, want: map[string]*pathWant{}, left: len(ms)}
+	for i, m := range ms {
+		pw := s.want[m.Path]
 		if pw == nil {
 			pw = &pathWant{}
-			s.want[p] = pw
+			s.want[m.Path] = pw
 		}
-		pw.occ = append(pw.occ, wanted{nth: nth, id: id, size: e.Size})
-		s.left++
+		pw.occ = append(pw.occ, wanted{nth: m.Nth, i: i, size: m.Size})
 	}
-	for _, pw := range s.want {
+	for p, pw := range s.want {
 		slices.SortFunc(pw.occ, func(a, b wanted) int { return a.nth - b.nth })
+		for k := 1; k < len(pw.occ); k++ {
+			if pw.occ[k].nth == pw.occ[k-1].nth {
+				return nil, fmt.Errorf("layer %d: /%s (occurrence %d) is asked for twice", layer, p, pw.occ[k].nth)
+			}
+		}
 	}
 
 	blob, err := l.Compressed()
@@ -127,14 +150,14 @@ func newScanner(ctx context.Context, fs *tree.FS, l v1.Layer, ids []tree.EntryID
 }
 
 // next advances to the next wanted entry and returns a reader of its bytes.
-func (s *scanner) next() (tree.EntryID, io.Reader, error) {
+func (s *scanner) next() (int, io.Reader, error) {
 	for {
 		hdr, err := s.tr.Next()
 		if errors.Is(err, io.EOF) {
-			return tree.NoEntry, nil, fmt.Errorf("layer %d ended before %d wanted entries: it differs from the analysed layer", s.layer, s.left)
+			return -1, nil, fmt.Errorf("layer %d ended before %d wanted entries: it differs from the analysed layer", s.layer, s.left)
 		}
 		if err != nil {
-			return tree.NoEntry, nil, fmt.Errorf("layer %d: invalid layer tar: %w", s.layer, err)
+			return -1, nil, fmt.Errorf("layer %d: invalid layer tar: %w", s.layer, err)
 		}
 		if !isEntry(hdr.Typeflag) {
 			continue // the analysis skips these too
@@ -154,13 +177,13 @@ func (s *scanner) next() (tree.EntryID, io.Reader, error) {
 		s.left--
 		switch {
 		case hdr.Typeflag == layertar.TypeGNUSparse:
-			return tree.NoEntry, nil, fmt.Errorf("layer %d: /%s is a sparse file, which is not supported", s.layer, p)
+			return -1, nil, fmt.Errorf("layer %d: /%s is a sparse file, which is not supported", s.layer, p)
 		case hdr.Typeflag != layertar.TypeReg && hdr.Typeflag != layertar.TypeCont:
-			return tree.NoEntry, nil, fmt.Errorf("layer %d: /%s is of tar type %q, not a file: the layer differs from the analysed one", s.layer, p, hdr.Typeflag)
+			return -1, nil, fmt.Errorf("layer %d: /%s is of tar type %q, not a file: the layer differs from the analysed one", s.layer, p, hdr.Typeflag)
 		case hdr.Size != w.size:
-			return tree.NoEntry, nil, fmt.Errorf("layer %d: /%s has %d bytes, not %d: the layer differs from the analysed one", s.layer, p, hdr.Size, w.size)
+			return -1, nil, fmt.Errorf("layer %d: /%s has %d bytes, not %d: the layer differs from the analysed one", s.layer, p, hdr.Size, w.size)
 		}
-		return w.id, &exactReader{ctx: s.ctx, r: s.tr, left: w.size, name: p}, nil
+		return w.i, &exactReader{ctx: s.ctx, r: s.tr, left: w.size, name: p}, nil
 	}
 }
 

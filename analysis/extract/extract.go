@@ -2,6 +2,11 @@
 // in the merged file system after a given layer, below a directory the user
 // chose.
 //
+// It works in two steps so that the analysis's tree is read on one
+// goroutine only: Prepare reads the tree.FS and lists everything to write
+// as plain values (a Job); Job.Run writes, reading only the layers' blobs,
+// and may run anywhere while the tree changes.
+//
 // Image layers are untrusted input, so it is written the way a careful
 // container runtime unpacks: nothing is ever created outside the
 // destination, nothing is written through a symlink (whether the
@@ -9,7 +14,9 @@
 // are and never followed, hardlinks become copies, device nodes and fifos
 // are skipped, existing files are kept unless Options.Overwrite says
 // otherwise, modes lose setuid, setgid and sticky bits, and ownership is
-// not changed.
+// not changed. A path that cannot be written (a NUL in its name, a name
+// too long, no permission) is skipped, with what lies below it, and
+// reported; the rest is written.
 //
 // Contents come from the layers, each needed layer read once, streaming
 // (content.ScanLayer): the wanted files are grouped by the layer that
@@ -17,13 +24,10 @@
 package extract
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -32,7 +36,7 @@ import (
 	"github.com/layerscope/layerscope/tree"
 )
 
-// Options tune Extract.
+// Options tune Run.
 type Options struct {
 	// Overwrite replaces existing files, symlinks and other
 	// non-directories in the way (the old one is removed, never written
@@ -40,12 +44,12 @@ type Options struct {
 	Overwrite bool
 }
 
-// Summary is what Extract did.
+// Summary is what Run did.
 type Summary struct {
 	Files    int   // regular files written, hardlink copies included
 	Dirs     int   // directories created or merged into (dest itself not counted)
 	Symlinks int   // symlinks created
-	Skipped  int   // paths not written: devices, fifos, dangling hardlinks, things in the way, and what lies below a skipped directory
+	Skipped  int   // paths not written: devices, fifos, dangling hardlinks, things in the way, names that cannot be written, and what lies below a skipped directory
 	Bytes    int64 // file content written
 	Warnings []string
 }
@@ -63,167 +67,161 @@ const (
 	kindSkip
 )
 
-// item is one path to create.
+// item is one path to create. Items are listed parents first, so an
+// item's parent always comes before it.
 type item struct {
-	rel     string // slash-separated, below dest; "" is dest itself
-	parent  int    // index of the parent item, -1 for the top
-	kind    kind
-	mode    os.FileMode  // permission bits only
-	src     tree.EntryID // files: the entry holding the bytes
-	size    int64        // files
-	link    string       // symlinks: the target, verbatim
-	created bool         // directories: made by this extraction
-	skipped bool
+	name   string // one path component
+	parent int    // index of the parent item, -1 for dest
+	kind   kind
+	mode   os.FileMode // permission bits only
+	size   int64       // files
+	link   string      // symlinks: the target, verbatim
+	why    string      // kindSkip: the warning
+	// As the image has them, for when ownership and times are restored.
+	modTime  int64 // Unix seconds
+	uid, gid uint32
 }
 
-// Extract writes node, as it is after layer, to dest/<name of node> (the
-// root node to dest itself), creating dest if needed. layers are the
-// image's layers (img.Layers()). A directory is written with everything
-// visible below it. The context is checked between files and while
-// copying. On error, the summary says what was done so far.
-func Extract(ctx context.Context, res *analysis.Result, layers []v1.Layer, node tree.NodeID, layer int, dest string, opts Options) (sum Summary, err error) {
+// layerFiles is what Run reads from one layer: its blob, where the wanted
+// files are in its tar, and the items showing each (a file and its
+// hardlinks).
+type layerFiles struct {
+	index   int
+	blob    v1.Layer
+	members []content.Member
+	items   [][]int
+}
+
+// Job is everything an extraction writes, found in the analysis by
+// Prepare. It holds no reference to the analysis's tree.
+type Job struct {
+	name   string
+	items  []item
+	layers []layerFiles // by layer index
+}
+
+// Name is what Run writes below its destination: the name of the node,
+// "" for the root (written as the destination itself).
+func (j *Job) Name() string { return j.name }
+
+// Prepare lists what Run must write to extract node as it is after layer:
+// a directory with everything visible below it. It reads res.FS; call it
+// where the tree is not changing.
+func Prepare(res *analysis.Result, node tree.NodeID, layer int) (*Job, error) {
 	fs := res.FS
 	switch {
 	case layer < 0 || layer >= fs.NumLayers():
-		return sum, fmt.Errorf("no layer %d: the image has %d", layer, fs.NumLayers())
-	case len(layers) != fs.NumLayers():
-		return sum, fmt.Errorf("%d layers given for an analysis of %d", len(layers), fs.NumLayers())
+		return nil, fmt.Errorf("no layer %d: the image has %d", layer, fs.NumLayers())
+	case fs.NumLayers() > len(res.Layers):
+		return nil, fmt.Errorf("the analysis has %d layers for an image of %d", fs.NumLayers(), len(res.Layers))
 	case int(node) >= fs.Len():
-		return sum, fmt.Errorf("no node %d in the analysis", node)
+		return nil, fmt.Errorf("no node %d in the analysis", node)
 	case node != tree.Root && !fs.LiveAt(node, layer):
-		return sum, fmt.Errorf("%s is not in the file system after layer %d", fs.Path(node), layer)
+		return nil, fmt.Errorf("%s is not in the file system after layer %d", fs.Path(node), layer)
 	}
-	if err := os.MkdirAll(dest, 0o755); err != nil {
-		return sum, fmt.Errorf("destination: %w", err)
+	j := &Job{}
+	if node != tree.Root {
+		j.name = fs.Name(node)
 	}
-	root, err := os.OpenRoot(dest)
-	if err != nil {
-		return sum, fmt.Errorf("destination: %w", err)
-	}
-	defer root.Close()
-	w := &writer{root: root, dest: dest, opts: opts, sum: &sum, dirs: map[string]bool{}}
-	defer w.finish() // on sum, the named result
+	items, srcs := plan(fs, node, layer)
+	j.items = items
 
-	items := plan(fs, node, layer, w)
-	// Pass 1: directories, symlinks and empty files, parents first.
+	// The files with content, grouped by the layer that holds it; each
+	// source entry is read once for all the items that show it.
 	byLayer := map[int]map[tree.EntryID][]int{}
-	for i := range items {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		it := &items[i]
-		if it.parent >= 0 && items[it.parent].skipped {
-			it.skipped = true
-			sum.Skipped++
+	for i, src := range srcs {
+		if src == tree.NoEntry {
 			continue
 		}
-		var err error
-		switch it.kind {
-		case kindSkip:
-			it.skipped = true
-			sum.Skipped++
-		case kindDir:
-			err = w.mkdir(it)
-		case kindSymlink:
-			err = w.symlink(it)
-		case kindFile:
-			if it.size == 0 {
-				err = w.writeFiles(items, []int{i}, strings.NewReader(""))
-				break
-			}
-			l := int(fs.Entry(it.src).Layer)
-			if byLayer[l] == nil {
-				byLayer[l] = map[tree.EntryID][]int{}
-			}
-			byLayer[l][it.src] = append(byLayer[l][it.src], i)
+		l := int(fs.Entry(src).Layer)
+		if byLayer[l] == nil {
+			byLayer[l] = map[tree.EntryID][]int{}
 		}
-		if err != nil {
-			return sum, err
-		}
+		byLayer[l][src] = append(byLayer[l][src], i)
 	}
-	// Pass 2: file contents, one streaming read per layer that has any.
 	for _, l := range slices.Sorted(maps.Keys(byLayer)) {
 		bySrc := byLayer[l]
 		ids := slices.Sorted(maps.Keys(bySrc))
-		err := content.ScanLayer(ctx, fs, layers[l], ids, func(id tree.EntryID, r io.Reader) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return w.writeFiles(items, bySrc[id], r)
-		})
+		ms, err := content.Members(fs, ids)
 		if err != nil {
-			return sum, err
+			return nil, err
 		}
-	}
-	// Pass 3: directory modes, children first, so that a read-only
-	// directory was writable while it was filled.
-	for i := len(items) - 1; i >= 0; i-- {
-		if it := &items[i]; it.kind == kindDir && it.created {
-			if err := w.chmodDir(it); err != nil {
-				return sum, err
-			}
+		lf := layerFiles{index: l, blob: res.Blob(l), members: ms}
+		for _, id := range ids {
+			lf.items = append(lf.items, bySrc[id])
 		}
+		j.layers = append(j.layers, lf)
 	}
-	return sum, nil
+	return j, nil
 }
 
 // plan lists what is visible at and below node after layer, parents before
-// children, siblings by name. An explicit stack: image paths can be
-// thousands of levels deep.
-func plan(fs *tree.FS, node tree.NodeID, layer int, w *writer) []item {
+// children, siblings by name; the root itself is not listed (it is dest).
+// srcs holds, for each file with content, the entry with its bytes. An
+// explicit stack: image paths can be thousands of levels deep.
+func plan(fs *tree.FS, node tree.NodeID, layer int) (items []item, srcs []tree.EntryID) {
 	type todo struct {
 		n      tree.NodeID
 		parent int
-		rel    string
 	}
-	stack := []todo{{node, -1, fs.Name(node)}}
-	var items []item
+	var stack []todo
+	links := content.NewResolver(fs) // one pass per layer for all hardlinks
+	push := func(n tree.NodeID, parent int) {
+		children := fs.SortChildren(n, tree.ByName, func(c tree.NodeID) bool { return fs.LiveAt(c, layer) }, nil)
+		for _, c := range slices.Backward(children) {
+			stack = append(stack, todo{c, parent})
+		}
+	}
+	if node == tree.Root {
+		push(tree.Root, -1)
+	} else {
+		stack = append(stack, todo{node, -1})
+	}
 	for len(stack) > 0 {
 		t := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		it := item{rel: t.rel, parent: t.parent, kind: kindDir, mode: 0o755}
+		it := item{name: fs.Name(t.n), parent: t.parent, kind: kindDir, mode: 0o755}
+		src := tree.NoEntry
 		if id := fs.VisibleAt(t.n, layer); id != tree.NoEntry {
-			describe(fs, id, &it, w)
+			src = describe(fs, links, id, &it)
 		} // else a directory that exists only because something below it does
 		items = append(items, it)
-		if it.kind != kindDir {
-			continue
-		}
-		children := fs.SortChildren(t.n, tree.ByName, func(c tree.NodeID) bool { return fs.LiveAt(c, layer) }, nil)
-		for _, c := range slices.Backward(children) {
-			rel := fs.Name(c)
-			if t.rel != "" {
-				rel = t.rel + "/" + rel
-			}
-			stack = append(stack, todo{c, len(items) - 1, rel})
+		srcs = append(srcs, src)
+		if it.kind == kindDir {
+			push(t.n, len(items)-1)
 		}
 	}
-	return items
+	return items, srcs
 }
 
-// describe fills in it from the visible entry id.
-func describe(fs *tree.FS, id tree.EntryID, it *item, w *writer) {
+// describe fills in it from the visible entry id, and returns the entry
+// holding its bytes if it is a file with any.
+func describe(fs *tree.FS, links *content.Resolver, id tree.EntryID, it *item) tree.EntryID {
 	name := fs.Path(fs.Entry(id).Node)
 	if fs.Entry(id).Type == tree.TypeHardlink {
-		src, err := content.Resolve(fs, id)
+		src, err := links.Resolve(id)
 		if err != nil {
-			it.kind = kindSkip
-			w.warnf("%v: skipped", err)
-			return
+			it.kind, it.why = kindSkip, fmt.Sprintf("%v: skipped", err)
+			return tree.NoEntry
 		}
 		id = src // a hardlink becomes a copy of what it links to
 	}
 	e := fs.Entry(id)
 	it.mode = os.FileMode(e.Mode & 0o777)
+	it.modTime, it.uid, it.gid = e.ModTime, e.UID, e.GID
 	switch e.Type {
 	case tree.TypeDir:
 		it.kind = kindDir
 	case tree.TypeFile:
-		it.kind, it.src, it.size = kindFile, id, e.Size
+		it.kind, it.size = kindFile, e.Size
+		if e.Size > 0 {
+			return id
+		}
 	case tree.TypeSymlink:
 		it.kind, it.link = kindSymlink, fs.LinkTarget(e)
 	default:
 		it.kind = kindSkip
-		w.warnf("%s: a %s, skipped: device nodes and fifos are not extracted", name, e.Type)
+		it.why = fmt.Sprintf("%s: a %s, skipped: device nodes and fifos are not extracted", name, e.Type)
 	}
+	return tree.NoEntry
 }

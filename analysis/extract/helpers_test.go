@@ -22,48 +22,75 @@ import (
 	"github.com/layerscope/layerscope/tree"
 )
 
-// countingLayer counts how often a layer's blob is opened; hook, if set,
-// wraps the blob.
+// countingLayer counts how often a layer's blob is opened; the hook, if
+// set, wraps the blob.
 type countingLayer struct {
 	v1.Layer
 	opened *atomic.Int32
-	hook   func(io.ReadCloser) io.ReadCloser
+	hook   *func(io.ReadCloser) io.ReadCloser
 }
 
 func (c countingLayer) Compressed() (io.ReadCloser, error) {
 	c.opened.Add(1)
 	rc, err := c.Layer.Compressed()
-	if err == nil && c.hook != nil {
-		rc = c.hook(rc)
+	if err == nil && *c.hook != nil {
+		rc = (*c.hook)(rc)
 	}
 	return rc, err
 }
 
-type fixture struct {
-	res    *analysis.Result
-	layers []v1.Layer
+// countingImage serves its layers as countingLayers, so that the blobs the
+// analysis keeps (Result.Blob) count.
+type countingImage struct {
+	v1.Image
 	opened []*atomic.Int32
+	hooks  []func(io.ReadCloser) io.ReadCloser
 }
 
-func analyse(t *testing.T, img v1.Image) *fixture {
-	t.Helper()
-	res, err := analysis.Analyze(context.Background(), img)
+func (c *countingImage) Layers() ([]v1.Layer, error) {
+	ls, err := c.Image.Layers()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
+	for i, l := range ls {
+		ls[i] = countingLayer{Layer: l, opened: c.opened[i], hook: &c.hooks[i]}
+	}
+	return ls, nil
+}
+
+// HasManifest forwards what the source says (a docker save has none).
+func (c *countingImage) HasManifest() bool {
+	s, ok := c.Image.(interface{ HasManifest() bool })
+	return !ok || s.HasManifest()
+}
+
+type fixture struct {
+	res    *analysis.Result
+	opened []*atomic.Int32                     // blob opens since the analysis
+	hooks  []func(io.ReadCloser) io.ReadCloser // set to wrap a layer's blob
+}
+
+func analyse(t testing.TB, img v1.Image) *fixture {
+	t.Helper()
 	ls, err := img.Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{res: res, layers: ls}
-	for i, l := range ls {
-		f.opened = append(f.opened, new(atomic.Int32))
-		ls[i] = countingLayer{Layer: l, opened: f.opened[i]}
+	ci := &countingImage{Image: img, hooks: make([]func(io.ReadCloser) io.ReadCloser, len(ls))}
+	for range ls {
+		ci.opened = append(ci.opened, new(atomic.Int32))
 	}
-	return f
+	res, err := analysis.Analyze(context.Background(), ci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range ci.opened {
+		o.Store(0) // what the analysis read
+	}
+	return &fixture{res: res, opened: ci.opened, hooks: ci.hooks}
 }
 
-func image(t *testing.T, layers ...[]synth.Entry) *fixture {
+func image(t testing.TB, layers ...[]synth.Entry) *fixture {
 	t.Helper()
 	img, err := synth.Image(layers...)
 	if err != nil {
@@ -83,9 +110,13 @@ func (f *fixture) node(t *testing.T, p string) tree.NodeID {
 
 func (f *fixture) extract(t *testing.T, p string, layer int, dest string, opts extract.Options) extract.Summary {
 	t.Helper()
-	sum, err := extract.Extract(context.Background(), f.res, f.layers, f.node(t, p), layer, dest, opts)
+	job, err := extract.Prepare(f.res, f.node(t, p), layer)
 	if err != nil {
-		t.Fatalf("Extract(%s, %d): %v (summary %+v)", p, layer, err, sum)
+		t.Fatalf("Prepare(%s, %d): %v", p, layer, err)
+	}
+	sum, err := job.Run(context.Background(), dest, opts)
+	if err != nil {
+		t.Fatalf("Run(%s, %d): %v (summary %+v)", p, layer, err, sum)
 	}
 	return sum
 }
@@ -155,7 +186,11 @@ func (f *fixture) treeListing(t *testing.T, n tree.NodeID, layer int, rel string
 		case fsys.Entry(id).Type == tree.TypeSymlink:
 			out = append(out, rel+" symlink "+fsys.LinkTarget(fsys.Entry(id)))
 		default: // files and hardlinks: content.Open follows the latter
-			rc, _, err := content.Open(context.Background(), f.res, f.layers, id)
+			cf, err := content.Locate(f.res, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := cf.Open(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -141,17 +141,19 @@ func TestExtractCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dest := t.TempDir()
-	if _, err := extract.Extract(ctx, f.res, f.layers, tree.Root, 1, dest, extract.Options{}); !errors.Is(err, context.Canceled) {
+	job, err := extract.Prepare(f.res, tree.Root, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := job.Run(ctx, dest, extract.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 	// Cancelled while copying: no half-written file stays.
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	l := f.layers[1].(countingLayer)
-	l.hook = func(rc io.ReadCloser) io.ReadCloser { return &cancelAfter{rc, 1 << 20, cancel} }
-	f.layers[1] = l
+	f.hooks[1] = func(rc io.ReadCloser) io.ReadCloser { return &cancelAfter{rc, 1 << 20, cancel} }
 	dest = t.TempDir()
-	sum, err := extract.Extract(ctx, f.res, f.layers, tree.Root, 1, dest, extract.Options{})
+	sum, err := job.Run(ctx, dest, extract.Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

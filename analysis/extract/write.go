@@ -1,180 +1,283 @@
 package extract
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path"
-	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/layerscope/layerscope/analysis/content"
 )
 
-// writer creates paths below the destination. Every operation goes
-// through an os.Root, which the kernel-level lookups keep inside the
-// destination even if its contents change meanwhile; on top of that, every
-// parent is checked with Lstat to be a real directory, so that no symlink,
-// old or new, is ever traversed while writing, and the final component is
-// created exclusively (O_CREATE|O_EXCL, and os.Root adds O_NOFOLLOW), so
-// that nothing existing is written through.
-type writer struct {
-	root    *os.Root
-	dest    string
+// state is what one Run knows of an item.
+type state struct {
+	pos     int32 // on the cursor's path, -1 if not
+	skipped bool
+	made    bool   // a directory this run created: it gets its mode at the end
+	known   bool   // directories: id is set
+	id      fileID // directories: which one this run made or checked
+}
+
+// run is one Run of a Job; the Job itself is never changed, so it can be
+// run again.
+type run struct {
+	job     *Job
 	opts    Options
 	sum     *Summary
-	dirs    map[string]bool // made or checked by this extraction: real directories
-	dropped int             // warnings beyond maxWarnings
+	st      []state
+	cur     cursor
+	buf     []byte // for copying, shared by every file
+	dropped int    // warnings beyond maxWarnings
 }
 
-func (w *writer) warnf(format string, args ...any) {
-	if len(w.sum.Warnings) >= maxWarnings {
-		w.dropped++
-		return
+// Run writes the job to dest/<Name> (the root to dest itself), creating
+// dest if needed. It reads the layers' blobs and nothing of the analysis.
+// The context is checked between files and while copying. However it
+// ends, directories it made get their modes (they are 0700 while being
+// filled); on error, the summary says what was done so far.
+func (j *Job) Run(ctx context.Context, dest string, opts Options) (sum Summary, err error) {
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return sum, fmt.Errorf("destination: %w", err)
 	}
-	w.sum.Warnings = append(w.sum.Warnings, fmt.Sprintf(format, args...))
-}
-
-// finish notes the warnings that were left out.
-func (w *writer) finish() {
-	if w.dropped > 0 {
-		w.sum.Warnings = append(w.sum.Warnings, fmt.Sprintf("… and %d more warnings", w.dropped))
-		w.dropped = 0
+	top, err := openTop(dest)
+	if err != nil {
+		return sum, fmt.Errorf("destination: %w", err)
 	}
-}
-
-// full is rel as the user sees it, for messages.
-func (w *writer) full(rel string) string { return filepath.Join(w.dest, filepath.FromSlash(rel)) }
-
-// check is the last check before anything is created at rel: a clean local
-// path below dest, whose every parent is a real directory, not a symlink.
-func (w *writer) check(rel string) error {
-	if rel == "" || path.Clean(rel) != rel || !filepath.IsLocal(filepath.FromSlash(rel)) || strings.ContainsRune(rel, 0) {
-		return fmt.Errorf("%q: refusing a path that is not a clean local path below %s", rel, w.dest)
+	r := &run{job: j, opts: opts, sum: &sum, st: make([]state, len(j.items)), buf: make([]byte, 64<<10)}
+	for i := range r.st {
+		r.st[i].pos = -1
 	}
-	for i := 0; i < len(rel); i++ {
-		if rel[i] != '/' || w.dirs[rel[:i]] {
+	r.cur = cursor{top: top, dest: dest, items: j.items, st: r.st}
+	// Deferred in this order so that the modes are set before the handles
+	// close, and the warning count is last.
+	defer r.finish()
+	defer r.cur.close()
+	defer r.setModes()
+
+	// Pass 1: directories, symlinks and empty files, parents first.
+	for i := range j.items {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		it := &j.items[i]
+		if it.parent >= 0 && r.st[it.parent].skipped {
+			r.skip(i)
 			continue
 		}
-		parent := rel[:i]
-		fi, err := w.root.Lstat(parent)
+		if err := validName(it.name); err != nil {
+			if err := r.fail(i, err); err != nil {
+				return sum, err
+			}
+			continue
+		}
+		var err error
+		switch it.kind {
+		case kindSkip:
+			r.warn(it.why)
+			r.skip(i)
+		case kindDir:
+			err = r.mkdir(i)
+		case kindSymlink:
+			err = r.symlink(i)
+		case kindFile:
+			if it.size == 0 {
+				err = r.writeFiles([]int{i}, strings.NewReader(""))
+			} // else pass 2
+		}
 		if err != nil {
-			return fmt.Errorf("%s: checking its parent: %w", w.full(rel), err)
+			return sum, err
 		}
-		if !fi.IsDir() {
-			return fmt.Errorf("%s: its parent %s is not a directory (%s), refusing to write through it", w.full(rel), w.full(parent), fi.Mode().Type())
+	}
+	// Pass 2: file contents, one streaming read per layer that has any.
+	for _, lf := range j.layers {
+		var ms []content.Member
+		var which [][]int
+		for k, m := range lf.members {
+			live := slices.DeleteFunc(slices.Clone(lf.items[k]), func(i int) bool { return r.st[i].skipped })
+			if len(live) > 0 {
+				ms, which = append(ms, m), append(which, live)
+			}
 		}
-		w.dirs[parent] = true
+		err := content.ScanLayer(ctx, lf.blob, lf.index, ms, func(k int, rd io.Reader) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return r.writeFiles(which[k], rd)
+		})
+		if err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// validName refuses names that are not one path component, or that no
+// file system can hold (a NUL byte), before any system call sees them.
+func validName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("%q is not a file name", name)
+	case strings.IndexByte(name, 0) >= 0:
+		return errors.New("its name contains a NUL byte")
+	}
+	for i := 0; i < len(name); i++ {
+		if os.IsPathSeparator(name[i]) {
+			return fmt.Errorf("its name %q contains a path separator", name)
+		}
 	}
 	return nil
 }
 
-// inTheWay looks at what exists at rel before a non-directory is created
-// there: nothing (free), a non-directory (removed with Overwrite, never
-// followed), or a directory (never replaced). free is false when rel must
-// be skipped; a warning says why.
-func (w *writer) inTheWay(rel string) (free bool, err error) {
-	if err := w.check(rel); err != nil {
-		return false, err
+func (r *run) full(i int) string { return r.cur.full(i) }
+
+func (r *run) warn(msg string) {
+	if len(r.sum.Warnings) >= maxWarnings {
+		r.dropped++
+		return
 	}
-	fi, err := w.root.Lstat(rel)
+	r.sum.Warnings = append(r.sum.Warnings, msg)
+}
+
+// warnAt warns about item i; the path is built only if the warning is kept.
+func (r *run) warnAt(i int, format string, args ...any) {
+	if len(r.sum.Warnings) >= maxWarnings {
+		r.dropped++
+		return
+	}
+	r.warn(r.full(i) + fmt.Sprintf(format, args...))
+}
+
+// finish notes the warnings that were left out.
+func (r *run) finish() {
+	if r.dropped > 0 {
+		r.sum.Warnings = append(r.sum.Warnings, fmt.Sprintf("… and %d more warnings", r.dropped))
+	}
+}
+
+func (r *run) skip(i int) {
+	r.st[i].skipped = true
+	r.sum.Skipped++
+}
+
+// fail handles an error creating item i: one that stops every write ends
+// the run; any other skips the item (and what lies below it) with a
+// warning.
+func (r *run) fail(i int, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the message names the path already
+	}
+	if fatal(err) {
+		return fmt.Errorf("%s: %w", r.full(i), err)
+	}
+	below := ""
+	if r.job.items[i].kind == kindDir {
+		below = " with everything below it"
+	}
+	r.warnAt(i, ": %v, skipped%s", err, below)
+	r.skip(i)
+	return nil
+}
+
+// mkdir creates directory item i, or merges into an existing one, and
+// opens it for what goes below. A new directory is 0700 until setModes.
+func (r *run) mkdir(i int) error {
+	it := &r.job.items[i]
+	d, err := r.cur.dir(it.parent)
+	if err != nil {
+		return r.fail(i, err)
+	}
+	t, err := d.lstat(it.name)
+	switch {
+	case err == nil && t.IsDir():
+		// Merged into; opening it below checks it is still a directory.
+	case err == nil && !r.opts.Overwrite:
+		r.warnAt(i, " exists and is not a directory, skipped with everything below it")
+		r.skip(i)
+		return nil
+	case err == nil || errors.Is(err, fs.ErrNotExist):
+		if err == nil {
+			if err := d.remove(it.name); err != nil {
+				return r.fail(i, fmt.Errorf("replacing it: %w", err))
+			}
+		}
+		if err := d.mkdir(it.name); err != nil {
+			return r.fail(i, err)
+		}
+		r.st[i].made = true
+	default:
+		return r.fail(i, err)
+	}
+	if _, err := r.cur.dir(i); err != nil {
+		return r.fail(i, err)
+	}
+	r.sum.Dirs++
+	return nil
+}
+
+// inTheWay looks at what exists at item i, in d, before a non-directory is
+// created there: nothing (free), a non-directory (removed with Overwrite,
+// never followed), or a directory (never replaced). free is false when i
+// was skipped; err is an error that ends the run.
+func (r *run) inTheWay(d *dirHandle, i int) (free bool, err error) {
+	name := r.job.items[i].name
+	t, err := d.lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return true, nil
 	case err != nil:
-		return false, fmt.Errorf("%s: %w", w.full(rel), err)
-	case fi.IsDir():
-		w.warnf("%s: a directory is in the way, skipped", w.full(rel))
+		return false, r.fail(i, err)
+	case t.IsDir():
+		r.warnAt(i, ": a directory is in the way, skipped")
+		r.skip(i)
 		return false, nil
-	case !w.opts.Overwrite:
-		w.warnf("%s exists, skipped (overwriting was not asked for)", w.full(rel))
+	case !r.opts.Overwrite:
+		r.warnAt(i, " exists, skipped (overwriting was not asked for)")
+		r.skip(i)
 		return false, nil
 	}
-	// Remove unlinks the name itself: a symlink goes, its target stays;
-	// a hardlink to a file elsewhere leaves that file alone.
-	if err := w.root.Remove(rel); err != nil {
-		return false, fmt.Errorf("%s: replacing it: %w", w.full(rel), err)
+	// The name itself goes: a symlink's target stays, and a hardlink to a
+	// file elsewhere leaves that file alone.
+	if err := d.remove(name); err != nil {
+		return false, r.fail(i, fmt.Errorf("replacing it: %w", err))
 	}
 	return true, nil
 }
 
-// mkdir creates directory it, or merges into an existing one. A new
-// directory is 0700 until pass 3 gives it its mode.
-func (w *writer) mkdir(it *item) error {
-	if it.rel == "" {
-		return nil // dest itself
+// symlink creates item i as a symlink whose target is stored verbatim; it
+// may point anywhere, as nothing here ever follows it.
+func (r *run) symlink(i int) error {
+	it := &r.job.items[i]
+	d, err := r.cur.dir(it.parent)
+	if err != nil {
+		return r.fail(i, err)
 	}
-	if err := w.check(it.rel); err != nil {
+	if strings.IndexByte(it.link, 0) >= 0 {
+		return r.fail(i, errors.New("its target contains a NUL byte"))
+	}
+	free, err := r.inTheWay(d, i)
+	if !free || err != nil {
 		return err
 	}
-	fi, err := w.root.Lstat(it.rel)
-	switch {
-	case err == nil && fi.IsDir():
-		w.dirs[it.rel] = true
-		w.sum.Dirs++
-		return nil
-	case err == nil && !w.opts.Overwrite:
-		w.warnf("%s exists and is not a directory, skipped with everything below it", w.full(it.rel))
-		it.skipped = true
-		w.sum.Skipped++
-		return nil
-	case err == nil:
-		if err := w.root.Remove(it.rel); err != nil {
-			return fmt.Errorf("%s: replacing it: %w", w.full(it.rel), err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: %w", w.full(it.rel), err)
+	if err := d.symlink(it.link, it.name); err != nil {
+		return r.fail(i, err)
 	}
-	if err := w.root.Mkdir(it.rel, 0o700); err != nil {
-		return fmt.Errorf("%s: %w", w.full(it.rel), err)
-	}
-	it.created = true
-	w.dirs[it.rel] = true
-	w.sum.Dirs++
-	return nil
-}
-
-// chmodDir gives a directory made by this extraction its mode, after
-// checking it is still that directory and not a symlink.
-func (w *writer) chmodDir(it *item) error {
-	fi, err := w.root.Lstat(it.rel)
-	if err != nil {
-		return fmt.Errorf("%s: %w", w.full(it.rel), err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s: no longer a directory (%s), not changing its mode", w.full(it.rel), fi.Mode().Type())
-	}
-	if err := w.root.Chmod(it.rel, it.mode); err != nil {
-		return fmt.Errorf("%s: %w", w.full(it.rel), err)
-	}
-	return nil
-}
-
-// symlink creates it as a symlink whose target is stored verbatim; it may
-// point anywhere, as nothing here ever follows it.
-func (w *writer) symlink(it *item) error {
-	free, err := w.inTheWay(it.rel)
-	if err != nil {
-		return err
-	}
-	if !free {
-		it.skipped = true
-		w.sum.Skipped++
-		return nil
-	}
-	if err := w.root.Symlink(it.link, it.rel); err != nil {
-		return fmt.Errorf("%s: %w", w.full(it.rel), err)
-	}
-	w.sum.Symlinks++
+	r.sum.Symlinks++
 	return nil
 }
 
 // writeFiles creates the items idx, which all show the same bytes (a file
-// and its hardlinks), and copies r into all of them at once.
-func (w *writer) writeFiles(items []item, idx []int, r io.Reader) (err error) {
+// and its hardlinks), and copies src into all of them at once. An error
+// reading or writing the bytes ends the run, and no half-written file is
+// left behind.
+func (r *run) writeFiles(idx []int, src io.Reader) (err error) {
 	type out struct {
-		f  *os.File
-		it *item
+		f *os.File
+		i int
 	}
 	var outs []out
 	defer func() {
@@ -183,48 +286,87 @@ func (w *writer) writeFiles(items []item, idx []int, r io.Reader) (err error) {
 				o.f.Close()
 			}
 			if err != nil {
-				w.root.Remove(o.it.rel) // no half-written file is left behind
+				if d, derr := r.cur.dir(r.job.items[o.i].parent); derr == nil {
+					d.remove(r.job.items[o.i].name)
+				}
 			}
 		}
 	}()
 	var ws []io.Writer
 	for _, i := range idx {
-		it := &items[i]
-		free, err := w.inTheWay(it.rel)
+		it := &r.job.items[i]
+		d, err := r.cur.dir(it.parent)
+		if err != nil {
+			if err := r.fail(i, err); err != nil {
+				return err
+			}
+			continue
+		}
+		free, err := r.inTheWay(d, i)
 		if err != nil {
 			return err
 		}
 		if !free {
-			it.skipped = true
-			w.sum.Skipped++
 			continue
 		}
-		f, err := w.root.OpenFile(it.rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := d.create(it.name)
 		if err != nil {
-			return fmt.Errorf("%s: %w", w.full(it.rel), err)
+			if err := r.fail(i, err); err != nil {
+				return err
+			}
+			continue
 		}
-		outs = append(outs, out{f: f, it: it})
+		outs = append(outs, out{f: f, i: i})
 		ws = append(ws, f)
 	}
 	if len(outs) == 0 {
 		return nil
 	}
-	n, err := io.Copy(io.MultiWriter(ws...), r)
+	// MultiWriter, even of one file, has no ReadFrom: CopyBuffer uses buf.
+	n, err := io.CopyBuffer(io.MultiWriter(ws...), src, r.buf)
 	if err != nil {
-		return fmt.Errorf("%s: %w", w.full(outs[0].it.rel), err)
+		return fmt.Errorf("%s: %w", r.full(outs[0].i), err)
 	}
 	for k := range outs {
 		o := &outs[k]
-		if err := o.f.Chmod(o.it.mode); err != nil {
-			return fmt.Errorf("%s: %w", w.full(o.it.rel), err)
+		if err := o.f.Chmod(r.job.items[o.i].mode); err != nil {
+			return fmt.Errorf("%s: %w", r.full(o.i), err)
 		}
 		err := o.f.Close()
 		o.f = nil
 		if err != nil {
-			return fmt.Errorf("%s: %w", w.full(o.it.rel), err)
+			return fmt.Errorf("%s: %w", r.full(o.i), err)
 		}
 	}
-	w.sum.Files += len(outs)
-	w.sum.Bytes += n * int64(len(outs))
+	r.sum.Files += len(outs)
+	r.sum.Bytes += n * int64(len(outs))
 	return nil
+}
+
+// setModes gives the directories this run made their modes, children
+// first, so that a read-only directory was writable while it was filled.
+// It runs however Run ends, cancelled or not; what fails is a warning,
+// once for a directory that cannot be reached again, not for each below.
+func (r *run) setModes() {
+	unreachable := map[int]bool{}
+	for i := len(r.job.items) - 1; i >= 0; i-- {
+		if s := r.st[i]; !s.made || s.skipped {
+			continue
+		}
+		d, err := r.cur.dir(i)
+		if err == nil {
+			err = d.chmod(r.job.items[i].mode)
+		}
+		var de *dirError
+		switch {
+		case err == nil:
+		case errors.As(err, &de):
+			if !unreachable[de.item] {
+				unreachable[de.item] = true
+				r.warn(fmt.Sprintf("%v: its mode and those of the directories below it were not set", err))
+			}
+		default:
+			r.warnAt(i, ": its mode was not set (%v)", err)
+		}
+	}
 }
