@@ -56,8 +56,9 @@ for tool in "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" "golang.or
   fi
 done
 
-log "go vet, goimports, go mod tidy, staticcheck"
+log "go vet, the release platforms build, goimports, go mod tidy, staticcheck"
 go vet ./...
+for os in darwin windows; do GOOS=$os go build ./...; done
 unformatted=$("$gobin/goimports" -l .)
 if [ -n "$unformatted" ]; then
   printf 'not goimports-formatted:\n%s\n' "$unformatted" >&2

@@ -157,6 +157,10 @@ func (s *scanner) next() (int, io.Reader, error) {
 			return -1, nil, fmt.Errorf("layer %d ended before %d wanted entries: it differs from the analysed layer", s.layer, s.left)
 		}
 		if err != nil {
+			var ce *compression.Error
+			if errors.As(err, &ce) || s.ctx.Err() != nil {
+				return -1, nil, fmt.Errorf("layer %d: %w", s.layer, err) // the stream's fault, or a cancel
+			}
 			return -1, nil, fmt.Errorf("layer %d: invalid layer tar: %w", s.layer, err)
 		}
 		if !isEntry(hdr.Typeflag) {

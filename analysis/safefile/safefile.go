@@ -14,7 +14,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 )
 
 // ErrNotRegular is returned for anything that is not a regular file.
@@ -23,13 +22,13 @@ var ErrNotRegular = errors.New("not a regular file")
 // Open opens name for reading if it is a regular file (symlinks are
 // followed; what they point to must be regular).
 func Open(name string) (*os.File, error) {
-	return check(os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0))
+	return check(os.OpenFile(name, os.O_RDONLY|openFlags, 0))
 }
 
 // OpenIn is Open for a name inside root: it also refuses paths, symlinks
 // included, that lead outside root.
 func OpenIn(root *os.Root, name string) (*os.File, error) {
-	return check(root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0))
+	return check(root.OpenFile(name, os.O_RDONLY|openFlags, 0))
 }
 
 // check keeps f only if it is a regular file, in blocking mode.
@@ -46,9 +45,7 @@ func check(f *os.File, err error) (*os.File, error) {
 		f.Close()
 		return nil, &fs.PathError{Op: "open", Path: f.Name(), Err: fmt.Errorf("%w (a %s)", ErrNotRegular, describe(st.Mode()))}
 	}
-	// Regular files ignore O_NONBLOCK; clear it anyway so that nothing
-	// downstream sees EAGAIN.
-	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+	if err := blocking(f); err != nil {
 		f.Close()
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
-	"github.com/layerscope/layerscope/analysis/synth"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerscope/layerscope/analysis/synth"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/dustin/go-humanize"
 
@@ -87,20 +86,6 @@ func copySparse(f *os.File, r io.Reader, limit, free int64, dir string) error {
 	}
 	// A trailing hole needs the size set explicitly.
 	return f.Truncate(total)
-}
-
-// freeSpace is what may be written in dir, keeping a margin free; when
-// it cannot be told, writes fail as the disk fills instead.
-func freeSpace(dir string) int64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 1<<63 - 1
-	}
-	avail := int64(st.Bavail) * int64(st.Bsize)
-	if avail < 0 {
-		return 1<<63 - 1
-	}
-	return avail - freeMargin
 }
 
 // writeSparse writes b at the file's offset, seeking over blocks of zeros
