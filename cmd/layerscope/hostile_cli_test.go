@@ -22,7 +22,7 @@ import (
 // bigDockerArchive is a docker save that takes layerscope a second or
 // more to read, long enough to be interrupted.
 func bigDockerArchive(t *testing.T) string {
-	return synthArchive(t, synth.Spec{Layers: 8, Files: 20000, FileSize: 500})
+	return synthArchive(t, synth.Spec{Layers: 8, Files: 40000, FileSize: 500})
 }
 
 func synthArchive(t *testing.T, spec synth.Spec) string {
@@ -190,7 +190,7 @@ func TestSignalsCleanUp(t *testing.T) {
 		t.Run(signalName(sig), func(t *testing.T) {
 			t.Run("archive", func(t *testing.T) {
 				report, check := reportDir(t)
-				signalled(t, signalRun{args: []string{"--json", report, "--quiet", archive}, ready: after(300 * time.Millisecond)}, sig)
+				signalled(t, signalRun{args: []string{"--json", report, "--quiet", archive}, ready: after(100 * time.Millisecond)}, sig)
 				check()
 			})
 			t.Run("export", func(t *testing.T) {
