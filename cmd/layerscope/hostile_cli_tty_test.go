@@ -119,7 +119,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	}
 
 	cmd = exec.Command(binary, img)
-	cmd.Stdin, cmd.Stderr = nil, slave // nil: /dev/null
+	cmd.Stdin, cmd.Stderr = nil, slave               // nil: /dev/null
 	cmd.Env = withEnv(os.Environ(), []string{"CI="}) // CI=true would pick the gate
 	err = cmd.Run()
 	if cmd.ProcessState.ExitCode() != 2 {
