@@ -35,7 +35,7 @@ func BenchmarkExtract(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		entries []synth.Entry
-	}{{"deep-2000", deepEntries(2000)}, {"deep-8000", deepEntries(8000)}, {"files-20000", wideEntries(20000)}} {
+	}{{"deep-500", deepEntries(500)}, {"deep-2000", deepEntries(2000)}, {"files-20000", wideEntries(20000)}} {
 		b.Run(bc.name, func(b *testing.B) {
 			img, err := synth.Image(bc.entries)
 			if err != nil {

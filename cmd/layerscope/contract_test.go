@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -63,14 +62,7 @@ func runBounded(t testing.TB, b bounded, args ...string) boundedResult {
 	if !timer.Stop() {
 		t.Fatalf("layerscope %v did not finish within %v (killed); stderr %q", args, b.Timeout, tail(errb.String()))
 	}
-	code := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("running layerscope: %v", err)
-	}
+	code := exitCode(t, err)
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("left in TMPDIR: %v", entries)
 	}

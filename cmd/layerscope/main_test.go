@@ -44,16 +44,20 @@ func runLS(t testing.TB, args ...string) result {
 	cmd := exec.Command(binary, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
+	return result{out.String(), errb.String(), exitCode(t, cmd.Run())}
+}
+
+// exitCode is the exit code behind what Run or Wait returned.
+func exitCode(t testing.TB, err error) int {
+	t.Helper()
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
-		code = ee.ExitCode()
+		return ee.ExitCode()
 	case err != nil:
 		t.Fatalf("running layerscope: %v", err)
 	}
-	return result{out.String(), errb.String(), code}
+	return 0
 }
 
 // needTool skips a test when a real tool is missing, except in CI, where

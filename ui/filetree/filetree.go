@@ -127,6 +127,7 @@ func (m *Model) SetLayer(k int) {
 func (m *Model) Refresh() { m.refresh() }
 
 func (m *Model) refresh() {
+	m.refilter()
 	m.cache.reset(m.fs.Len())
 	if m.cursor != tree.Root && m.shownPath(m.cursor) {
 		m.placeCursor(m.cursor)
@@ -203,7 +204,7 @@ func (m *Model) visibleChildren(n tree.NodeID) []tree.NodeID {
 // shown: c is in the view, passes the filter and is not of a hidden
 // state (a directory stays while it holds something shown).
 func (m *Model) shown(c tree.NodeID) bool {
-	if m.filter.keep != nil && !m.filter.keep[c] {
+	if !m.filter.kept(c) {
 		return false
 	}
 	st := m.status(c)

@@ -23,16 +23,34 @@ type filterState struct {
 	err     error  // an invalid regular expression
 	gen     int    // of the newest computation asked for
 	busy    bool
-	keep    []bool // per node: a match or an ancestor of one; nil = no filter
+	re      *regexp.Regexp // of the filter in force, if a regex
+	keep    []bool         // per node: a match or an ancestor of one; nil = no filter
 	match   []bool
 }
 
 func (f *filterState) active() bool { return f.keep != nil || f.query != "" }
 
+// kept and matched read the filter's results; nodes merged since it was
+// computed are outside them until refilter.
+func (f *filterState) kept(n tree.NodeID) bool    { return f.keep == nil || (int(n) < len(f.keep) && f.keep[n]) }
+func (f *filterState) matched(n tree.NodeID) bool { return int(n) < len(f.match) && f.match[n] }
+
 type filterDoneMsg struct {
 	gen         int
 	query       string
+	re          *regexp.Regexp
 	keep, match []bool
+}
+
+// refilter applies the filter in force to nodes merged since it was
+// computed. Only a tree still loading grows, and while it loads filters
+// run on the key press anyway.
+func (m *Model) refilter() {
+	f := &m.filter
+	if f.keep == nil || len(f.keep) == m.fs.Len() {
+		return
+	}
+	f.keep, f.match = m.fs.MatchPaths(f.query, f.re)
 }
 
 func newFilterInput() textinput.Model {
@@ -90,7 +108,7 @@ func (m *Model) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) clearFilter() tea.Cmd {
 	f := &m.filter
-	f.editing, f.query, f.err, f.keep, f.match, f.busy = false, "", nil, nil, nil, false
+	f.editing, f.query, f.err, f.re, f.keep, f.match, f.busy = false, "", nil, nil, nil, nil, false
 	f.gen++
 	f.input.SetValue("")
 	f.input.Blur()
@@ -114,7 +132,7 @@ func (m *Model) startFilter() tea.Cmd {
 	f.gen++
 	q := f.input.Value()
 	if q == "" {
-		f.query, f.err, f.keep, f.match, f.busy = "", nil, nil, nil, false
+		f.query, f.err, f.re, f.keep, f.match, f.busy = "", nil, nil, nil, nil, false
 		m.cache.reset(m.fs.Len())
 		m.keepCursorVisible()
 		return nil
@@ -131,7 +149,7 @@ func (m *Model) startFilter() tea.Cmd {
 	gen, fs := f.gen, m.fs
 	compute := func() filterDoneMsg {
 		keep, match := fs.MatchPaths(q, re)
-		return filterDoneMsg{gen: gen, query: q, keep: keep, match: match}
+		return filterDoneMsg{gen: gen, query: q, re: re, keep: keep, match: match}
 	}
 	// In the background only once every layer is merged: until then
 	// Update changes the tree between keystrokes.
@@ -147,10 +165,10 @@ func (m *Model) filterDone(msg filterDoneMsg) tea.Cmd {
 	if msg.gen != f.gen {
 		return nil // typed on since: a newer one is coming
 	}
-	f.busy, f.query, f.keep, f.match = false, msg.query, msg.keep, msg.match
+	f.busy, f.query, f.re, f.keep, f.match = false, msg.query, msg.re, msg.keep, msg.match
 	m.cache.reset(m.fs.Len())
 	m.keepCursorVisible()
-	if m.cursor != tree.Root && !f.match[m.cursor] {
+	if m.cursor != tree.Root && !f.matched(m.cursor) {
 		m.jumpMatch(true)
 	}
 	return nil
@@ -166,7 +184,7 @@ func (m *Model) jumpMatch(forward bool) {
 		step = m.prev
 	}
 	for n, ok := step(m.cursor); ok; n, ok = step(n) {
-		if m.filter.match[n] {
+		if m.filter.matched(n) {
 			m.placeCursor(n)
 			return
 		}
