@@ -32,7 +32,9 @@ func (f *filterState) active() bool { return f.keep != nil || f.query != "" }
 
 // kept and matched read the filter's results; nodes merged since it was
 // computed are outside them until refilter.
-func (f *filterState) kept(n tree.NodeID) bool    { return f.keep == nil || (int(n) < len(f.keep) && f.keep[n]) }
+func (f *filterState) kept(n tree.NodeID) bool {
+	return f.keep == nil || (int(n) < len(f.keep) && f.keep[n])
+}
 func (f *filterState) matched(n tree.NodeID) bool { return int(n) < len(f.match) && f.match[n] }
 
 type filterDoneMsg struct {
