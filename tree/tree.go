@@ -61,10 +61,12 @@ func (t *Tree) Names() *Names { return t.names }
 func (t *Tree) Child(parent NodeID, name string) NodeID {
 	nid := t.names.Intern(name)
 	key := childKey(parent, nid)
-	if id, ok := t.children[key]; ok {
-		return id
-	}
 	p := t.node(parent)
+	if p.firstChild != noNode { // a directory's first child needs no lookup
+		if id, ok := t.children[key]; ok {
+			return id
+		}
+	}
 	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: p.firstChild, last: NoEntry, cur: NoEntry}))
 	t.node(parent).firstChild = id
 	t.children[key] = id

@@ -124,8 +124,11 @@ func (t *Reader) checksumOK() bool {
 	if err != nil {
 		return false
 	}
-	// The checksum field counts as eight spaces.
-	unsigned := int64(8 * ' ')
+	// The checksum field counts as eight spaces. Pairs of bytes are
+	// added in four 16-bit lanes (64 words of at most 2×255 each fit),
+	// and the lanes once at the end.
+	const m = 0x00ff00ff00ff00ff
+	var lanes uint64
 	for i := 0; i < blockSize; i += 8 {
 		x := binary.LittleEndian.Uint64(t.blk[i:])
 		if i == 144 {
@@ -133,8 +136,9 @@ func (t *Reader) checksumOK() bool {
 		} else if i == 152 {
 			x &= 0xffffffff00000000 // and bytes 152-155
 		}
-		unsigned += int64(byteSum(x))
+		lanes += x&m + x>>8&m
 	}
+	unsigned := int64(8*' ') + int64(lanes&0xffff+lanes>>16&0xffff+lanes>>32&0xffff+lanes>>48)
 	if want == unsigned {
 		return true
 	}
@@ -148,12 +152,6 @@ func (t *Reader) checksumOK() bool {
 	return want == signed
 }
 
-// byteSum adds the eight bytes of x.
-func byteSum(x uint64) uint64 {
-	const m = 0x00ff00ff00ff00ff
-	x = x&m + x>>8&m                      // four 16-bit sums
-	return (x * 0x0001000100010001) >> 48 // added up in the top 16 bits
-}
 
 // fieldParser reads numeric fields of a block and remembers whether any
 // failed, so that a header is checked whole.
