@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 
@@ -36,6 +37,7 @@ type options struct {
 	baseLayers int
 	progress   func(Progress)
 	noVerify   bool
+	lazy       bool
 }
 
 // Option tunes Parse and Analyze.
@@ -53,6 +55,13 @@ func WithBaseLayers(n int) Option { return func(o *options) { o.baseLayers = max
 // check against the config's diff IDs and the format's stated digests.
 // (A registry's transport still checks what it downloads.)
 func WithoutVerify() Option { return func(o *options) { o.noVerify = true } }
+
+// WithHeadersOnly, with WithoutVerify, reads only the headers of
+// uncompressed layers stored in seekable files, seeking over file
+// contents; Read then reads just the files a later layer replaces by one of
+// the same size, to tell a content change from a metadata one. Only Read
+// and Analyze take it (an owner that merges layers itself gets full reads).
+func WithHeadersOnly() Option { return func(o *options) { o.lazy = true } }
 
 // WithProgress receives progress reports from any goroutine.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
@@ -88,10 +97,11 @@ type Result struct {
 	merger     merger
 	warn       warnings
 	baseLayers int
-	merged     int   // layers in FS so far
-	entryBytes int64 // of the merged layers' entries, checked
-	verify     bool  // the parse checks digests
-	verified   bool  // every layer's digests were checked
+	merged     int          // layers in FS so far
+	entryBytes int64        // of the merged layers' entries, checked
+	verify     bool         // the parse checks digests
+	seed       maphash.Seed // of the content hashes
+	verified   bool         // every layer's digests were checked
 	done       bool
 }
 
@@ -170,12 +180,12 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error)
 // Read parses the planned image's layers and merges them on the calling
 // goroutine. It returns once every worker has stopped, also on error.
 func (r *Result) Read(ctx context.Context, opts ...Option) error {
-	p := r.Parse(ctx, opts...)
+	p := r.parse(ctx, true, opts...)
 	defer p.Close()
 	for {
 		pl, err := p.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return r.resolveLazy(ctx)
 		}
 		if err != nil {
 			return err

@@ -36,6 +36,7 @@ type rawEntry struct {
 	link    string // symlink text, or the clean relative hardlink target
 	size    int64
 	hash    uint64
+	offset  int64 // of the data in the layer blob, when not hashed yet (lazy); else -1
 	modTime int64
 	mode    uint32
 	uid     uint32
@@ -53,6 +54,7 @@ type layerData struct {
 	compression compression.Kind
 	entryBytes  int64 // the sum of its files' sizes, checked
 	verified    bool  // digest and diffID were computed (not --no-verify)
+	lazy        bool  // read headers only: files carry offsets, not hashes
 	warnings    warnings
 }
 
@@ -91,6 +93,7 @@ type layerReader struct {
 	progress func(int64)         // stored bytes read, from any worker
 	zstd     *compression.Budget // bounds all zstd decoders' memory together
 	verify   bool                // hash blobs and tars with SHA-256 and check them
+	lazy     bool                // seek over file data of uncompressed, seekable blobs
 }
 
 func (lr *layerReader) newHash() hash.Hash {
@@ -110,6 +113,11 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 		return nil, err
 	}
 	defer rc.Close()
+	if rs, ok := rc.(io.ReadSeeker); ok && lr.lazy && !lr.verify {
+		if d, done, err := lr.readHeaders(ctx, l, rs); done {
+			return d, err
+		}
+	}
 	stored := &hashingReader{r: blobReader{ctxio.Reader(ctx, rc)}, h: lr.newHash(), progress: lr.progress}
 	br := bufio.NewReaderSize(stored, 1<<20)
 	zr, kind, err := compression.Reader(br, compression.WithBudget(ctx, lr.zstd))
@@ -191,7 +199,12 @@ func (lr *layerReader) checkStated(ctx context.Context, l v1.Layer, rest io.Read
 }
 
 func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
-	tr := layertar.NewReader(r)
+	return parseEntries(layertar.NewReader(r), d, seed, false)
+}
+
+// parseEntries reads every header; with lazy, regular files are not read
+// but located (their offset in the blob), for a seeking reader.
+func parseEntries(tr *layertar.Reader, d *layerData, seed maphash.Seed, lazy bool) error {
 	var h maphash.Hash
 	h.SetSeed(seed)
 	for {
@@ -212,6 +225,11 @@ func parseTar(r io.Reader, d *layerData, seed maphash.Seed) error {
 		if e.typ == tree.TypeFile {
 			if d.entryBytes, err = addBytes(d.entryBytes, e.size); err != nil {
 				return fmt.Errorf("its files add up to %w", err)
+			}
+			if lazy && e.size > 0 && !tr.Sparse() {
+				e.offset = tr.DataOffset()
+				d.entries = append(d.entries, e)
+				continue
 			}
 			h.Reset()
 			if _, err := tr.WriteCompactTo(&h); err != nil {
@@ -298,7 +316,7 @@ func convert(hdr *layertar.Header, warn *warnings) (e rawEntry, ok bool) {
 	p := cleanPath(hdr.Name)
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
-	e = rawEntry{path: p, size: hdr.Size, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
+	e = rawEntry{path: p, size: hdr.Size, offset: -1, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		switch {
 		case base == opaqueMarker:

@@ -14,6 +14,12 @@ type merger struct {
 	fs   *tree.FS
 	warn *warnings // the result's
 
+	// Headers-only layers: where each entry's data lies in its blob
+	// (-1: hashed, or not a file), and the same-size replacements whose
+	// content is compared after the read (resolveLazy).
+	offsets []int64
+	pairs   []lazyPair
+
 	// The directory of the previous entry: tars list a directory's
 	// entries together, so most lookups need only the last component.
 	lastDir  string
@@ -64,8 +70,10 @@ func (m *merger) addLayer(d *layerData) {
 			// Not through the directory cache: a link target is elsewhere.
 			e.Link = uint32(f.Node(r.link))
 		}
+		lower := f.Cur(e.Node)
 		m.classify(&e)
-		f.Add(e)
+		id := f.Add(e)
+		m.noteLazy(id, lower, r.offset)
 	}
 	d.entries = nil // the raw form is no longer needed: free it early
 	last := tree.EntryID(f.NumEntries())
@@ -85,6 +93,34 @@ func (m *merger) addLayer(d *layerData) {
 			m.apply(layer, id)
 		}
 	}
+}
+
+// noteLazy records where the data of a headers-only entry lies, and queues
+// a same-size replacement in which either file has no hash yet: until it
+// is compared, its content counts as unchanged.
+func (m *merger) noteLazy(id, lower tree.EntryID, off int64) {
+	if off >= 0 || m.offsets != nil {
+		for len(m.offsets) <= int(id) {
+			m.offsets = append(m.offsets, -1)
+		}
+		m.offsets[id] = off
+	}
+	e := m.fs.Entry(id)
+	if e.Type != tree.TypeFile || lower == tree.NoEntry || (off < 0 && m.offset(lower) < 0) {
+		return
+	}
+	if o := m.fs.Entry(lower); o.Type == tree.TypeFile && o.Size == e.Size {
+		e.Changes &^= tree.ChangedContent
+		m.pairs = append(m.pairs, lazyPair{lower, id})
+	}
+}
+
+// offset is where entry id's data lies in its headers-only blob, or -1.
+func (m *merger) offset(id tree.EntryID) int64 {
+	if int(id) < len(m.offsets) {
+		return m.offsets[id]
+	}
+	return -1
 }
 
 // classify sets the state of e relative to the merged tree below its layer.
@@ -128,7 +164,7 @@ func diff(o, e *tree.Entry) tree.Changes {
 		switch e.Type {
 		case tree.TypeFile:
 			if o.Size != e.Size {
-				c |= tree.ChangedSize
+				c |= tree.ChangedSize | tree.ChangedContent // also where no hash is known
 			}
 			if o.Hash != e.Hash {
 				c |= tree.ChangedContent

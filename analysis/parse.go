@@ -54,11 +54,16 @@ type readResult struct {
 // error), merging each layer with r.Merge, and Close when done. Options
 // given here also apply to the merge (WithBaseLayers).
 func (r *Result) Parse(ctx context.Context, opts ...Option) *Parser {
+	return r.parse(ctx, false, opts...)
+}
+
+func (r *Result) parse(ctx context.Context, allowLazy bool, opts ...Option) *Parser {
 	o := options{workers: defaultWorkers(), baseLayers: 1}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	r.baseLayers, r.verify = o.baseLayers, !o.noVerify
+	o.lazy = o.lazy && allowLazy && o.noVerify
+	r.baseLayers, r.verify, r.seed = o.baseLayers, !o.noVerify, maphash.MakeSeed()
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Parser{
 		layers:  r.layers,
@@ -70,7 +75,7 @@ func (r *Result) Parse(ctx context.Context, opts ...Option) *Parser {
 	for i := range p.results {
 		p.results[i] = make(chan readResult, 1)
 	}
-	p.start(o)
+	p.start(o, r.seed)
 	return p
 }
 
@@ -114,9 +119,9 @@ func (p *Parser) Close() {
 }
 
 // start launches the workers; result i arrives on p.results[i].
-func (p *Parser) start(o options) {
+func (p *Parser) start(o options, seed maphash.Seed) {
 	prog := newProgressCounter(p.layers, o.progress)
-	lr := &layerReader{seed: maphash.MakeSeed(), progress: prog.bytes, zstd: compression.NewBudget(0), verify: !o.noVerify}
+	lr := &layerReader{seed: seed, progress: prog.bytes, zstd: compression.NewBudget(0), verify: !o.noVerify, lazy: o.lazy}
 	next := make(chan int, len(p.layers))
 	for i := range p.layers {
 		next <- i

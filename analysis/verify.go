@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"io"
 	"sync"
 
@@ -129,17 +128,3 @@ func (r *Result) ApplyVerification(v *Verification) {
 // Verified reports whether the digests were checked: during the read, or
 // afterwards by ApplyVerification.
 func (r *Result) Verified() bool { return r.verified }
-
-// String describes a verification for a status line.
-func (v *Verification) String() string {
-	bad := 0
-	for _, l := range v.layers {
-		if l.err != nil {
-			bad++
-		}
-	}
-	if bad > 0 {
-		return fmt.Sprintf("%d of %d layers could not be verified", bad, len(v.layers))
-	}
-	return fmt.Sprintf("%d layers verified", len(v.layers))
-}

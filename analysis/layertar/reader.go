@@ -78,6 +78,8 @@ type Reader struct {
 	longNm  string
 	longLnk string
 	err     error
+	seeker  *seekSource // NewSeekingReader's: skipped data is sought over
+	stored  int64       // the current entry's stored data, for DataOffset
 }
 
 // NewReader reads tar from r.
@@ -103,6 +105,9 @@ func (t *Reader) Next() (*Header, error) {
 }
 
 func (t *Reader) skip(n int64) error {
+	if ok, err := t.seekSkip(n); ok {
+		return err
+	}
 	for n > 0 {
 		k, err := t.r.Discard(int(min(n, math.MaxInt32)))
 		n -= int64(k)
@@ -247,7 +252,7 @@ func (t *Reader) entry(h *Header) (*Header, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.body, t.pad = stored, padding(stored)
+	t.body, t.pad, t.stored = stored, padding(stored), stored
 	if err := t.readSparseMap(h); err != nil {
 		return nil, err
 	}

@@ -154,7 +154,9 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 	}
 	opts := []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)}
 	if fl.noVerify {
-		opts = append(opts, analysis.WithoutVerify())
+		// Nothing to hash: uncompressed layers on disk are read header
+		// by header.
+		opts = append(opts, analysis.WithoutVerify(), analysis.WithHeadersOnly())
 	}
 	if bar != nil {
 		opts = append(opts, analysis.WithProgress(bar.update))

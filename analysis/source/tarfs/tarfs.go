@@ -258,8 +258,11 @@ type file struct {
 }
 
 func (f *file) Read(b []byte) (int, error) { return f.r.Read(b) }
-func (f *file) Stat() (fs.FileInfo, error) { return info{f.m}, nil }
-func (f *file) Close() error               { return nil }
+
+// Seek lets a reader skip a member's contents without reading them.
+func (f *file) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+func (f *file) Stat() (fs.FileInfo, error)                { return info{f.m}, nil }
+func (f *file) Close() error                              { return nil }
 
 type info struct{ m *member }
 
