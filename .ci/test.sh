@@ -25,17 +25,19 @@ gobin=$(go env GOPATH)/bin
 export PATH="$gobin:$PATH"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  # The longest step, in the background while the rest is set up and
+  # checked; the tests wait for it.
+  if ! command -v goreleaser >/dev/null; then
+    log "building goreleaser $goreleaser_version (a few minutes, in the background)"
+    (go install "github.com/goreleaser/goreleaser/v2@$goreleaser_version" >/tmp/goreleaser-install.log 2>&1 || cat /tmp/goreleaser-install.log >&2) &
+    goreleaser_pid=$!
+  fi
   missing=()
   for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-  if ! command -v goreleaser >/dev/null; then
-    log "building goreleaser $goreleaser_version (a few minutes, in the background)"
-    (go install "github.com/goreleaser/goreleaser/v2@$goreleaser_version" >/tmp/goreleaser-install.log 2>&1 || cat /tmp/goreleaser-install.log >&2) &
-    goreleaser_pid=$!
   fi
   if ! docker version >/dev/null 2>&1; then
     log "starting dockerd"
@@ -45,7 +47,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
     docker version >/dev/null 2>&1 || { cat /tmp/layerscope-dockerd.log >&2; exit 1; }
   fi
-  if [ -n "${goreleaser_pid:-}" ]; then wait "$goreleaser_pid"; fi
 fi
 
 for tool in "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version" "golang.org/x/tools/cmd/goimports@$goimports_version"; do
@@ -66,6 +67,10 @@ if [ -n "$unformatted" ]; then
 fi
 go mod tidy -diff
 "$gobin/staticcheck" ./...
+if [ -n "${goreleaser_pid:-}" ]; then
+  log "waiting for goreleaser"
+  wait "$goreleaser_pid"
+fi
 log "go test -race"
 go test -race -count=1 ./...
 log "fuzz targets (briefly; longer runs by hand)"

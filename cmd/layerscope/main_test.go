@@ -44,7 +44,8 @@ func runLS(t testing.TB, args ...string) result {
 	cmd := exec.Command(binary, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	return result{out.String(), errb.String(), exitCode(t, cmd.Run())}
+	code := exitCode(t, cmd.Run()) // before reading what it printed
+	return result{out.String(), errb.String(), code}
 }
 
 // exitCode is the exit code behind what Run or Wait returned.
