@@ -24,17 +24,19 @@ import (
 // readHeaders parses an uncompressed seekable blob without reading file
 // data; done is false when the blob is compressed (the caller reads it).
 func (lr *layerReader) readHeaders(ctx context.Context, l v1.Layer, rs io.ReadSeeker) (d *layerData, done bool, err error) {
-	kind, err := compression.Sniff(bufio.NewReaderSize(rs, 512))
-	if err != nil || kind != compression.None {
-		_, serr := rs.Seek(0, io.SeekStart)
-		return nil, serr != nil, serr
-	}
 	size, err := rs.Seek(0, io.SeekEnd)
-	if err == nil {
-		_, err = rs.Seek(0, io.SeekStart)
-	}
 	if err != nil {
+		return nil, false, nil // it cannot seek after all: read it whole
+	}
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return nil, true, err
+	}
+	kind, err := compression.Sniff(bufio.NewReaderSize(rs, 512))
+	if _, serr := rs.Seek(0, io.SeekStart); serr != nil {
+		return nil, true, serr
+	}
+	if err != nil || kind != compression.None {
+		return nil, false, nil // compressed: read it whole
 	}
 	d = &layerData{compression: kind, storedSize: size, size: size, lazy: true}
 	d.digest, _ = statedDigest(l)

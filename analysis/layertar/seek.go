@@ -7,7 +7,7 @@ import (
 
 // seekThreshold: data runs shorter than this are read through the buffer;
 // a seek and a buffer refill cost more than copying them.
-const seekThreshold = 64 << 10
+const seekThreshold = 32 << 10
 
 // NewSeekingReader reads a tar of size bytes from rs, seeking over entry
 // data that is skipped instead of reading it: a header-only pass over an
@@ -16,7 +16,9 @@ const seekThreshold = 64 << 10
 // as reading would be.
 func NewSeekingReader(rs io.ReadSeeker, size int64) *Reader {
 	src := &seekSource{rs: rs, size: size}
-	return &Reader{r: bufio.NewReaderSize(src, 256<<10), seeker: src}
+	// A small buffer: after each seek it is filled again, and mostly
+	// only a header of it is used.
+	return &Reader{r: bufio.NewReaderSize(src, 16<<10), seeker: src}
 }
 
 // seekSource is the stream under a seeking Reader's buffer; it knows its

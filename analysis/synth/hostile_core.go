@@ -3,7 +3,10 @@ package synth
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 )
 
@@ -61,4 +64,19 @@ func SparseLayer(name string, files int, realsize int64) []byte {
 		t.File(fmt.Sprintf("GNUSparseFile.0/%s%d", name, i), []byte("data"))
 	}
 	return t.Bytes()
+}
+
+// BytesRead is what this process has read through system calls so far
+// (rchar of /proc/self/io): a test measures a read's cost with it.
+func BytesRead() (int64, error) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, errors.New("no rchar in /proc/self/io")
 }

@@ -60,3 +60,29 @@ func missing(lf LayerFile, err error) error {
 	}
 	return err
 }
+
+// Seek moves within the stated size, where the file can seek: a reader
+// that needs only a layer's headers skips the contents.
+func (r *exactReader) Seek(off int64, whence int) (int64, error) {
+	s, ok := r.f.(io.Seeker)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	pos := r.size - r.left
+	switch whence {
+	case io.SeekStart:
+		pos = off
+	case io.SeekCurrent:
+		pos += off
+	case io.SeekEnd:
+		pos = r.size + off
+	}
+	if pos < 0 || pos > r.size {
+		return 0, fmt.Errorf("%s: seek to %d outside its stated %d bytes", r.name, pos, r.size)
+	}
+	if _, err := s.Seek(pos, io.SeekStart); err != nil {
+		return 0, err
+	}
+	r.left = r.size - pos
+	return pos, nil
+}
