@@ -152,7 +152,6 @@ func (t *Reader) checksumOK() bool {
 	return want == signed
 }
 
-
 // fieldParser reads numeric fields of a block and remembers whether any
 // failed, so that a header is checked whole.
 type fieldParser struct {

@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/layerscope/layerscope/analysis/source"
+	"github.com/layerscope/layerscope/analysis/synth"
+	"github.com/layerscope/layerscope/ui/details"
+)
+
+// BenchmarkFirstScreen: from starting the explorer on a docker save of
+// 10 layers × 20,000 files (2,000 in CI, where benchmarks run once) to its
+// first full screen with every layer merged: what a user waits for. The
+// digests are verified afterwards, in the background, and not counted.
+func BenchmarkFirstScreen(b *testing.B) {
+	files := 20000
+	if os.Getenv("CI") == "true" {
+		files = 2000
+	}
+	img := filepath.Join(b.TempDir(), "img.tar")
+	if err := synth.WriteDockerArchive(img, "bench:1", synth.Spec{Layers: 10, Files: files, FileSize: 1000}); err != nil {
+		b.Fatal(err)
+	}
+	open := func(ctx context.Context, _ func(string, int64, int64)) (*Image, error) {
+		i, err := source.Open(ctx, img, source.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &Image{V1: i, Close: i.Close, Info: details.Image{Name: i.Name}}, nil
+	}
+	b.ResetTimer()
+	for range b.N {
+		m := New(context.Background(), open, Config{NoColor: true})
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		m.load.start(m.ctx, m.open, m.cfg.Analysis)
+		for {
+			msg := <-m.load.events
+			m.Update(msg)
+			if _, ok := msg.(loadedMsg); ok {
+				break
+			}
+		}
+		if m.Err() != nil || !m.c.Result.Done() {
+			b.Fatal(m.Err())
+		}
+		_ = m.render()
+		b.StopTimer()
+		m.Close()
+		b.StartTimer()
+	}
+}
