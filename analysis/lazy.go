@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/analysis/internal/ctxio"
 	"github.com/layerscope/layerscope/analysis/layertar"
 	"github.com/layerscope/layerscope/tree"
 )
@@ -40,7 +41,7 @@ func (lr *layerReader) readHeaders(ctx context.Context, l v1.Layer, rs io.ReadSe
 	}
 	d = &layerData{compression: kind, storedSize: size, size: size, lazy: true}
 	d.digest, _ = statedDigest(l)
-	tr := layertar.NewSeekingReader(ctxReadSeeker{ctx, rs}, size)
+	tr := layertar.NewSeekingReader(seekableBlob(ctx, rs), size)
 	if err := parseEntries(tr, d, lr.seed, true); err != nil {
 		return nil, true, err
 	}
@@ -50,24 +51,18 @@ func (lr *layerReader) readHeaders(ctx context.Context, l v1.Layer, rs io.ReadSe
 	return d, true, nil
 }
 
-// ctxReadSeeker stops reads once ctx is done.
-type ctxReadSeeker struct {
-	ctx context.Context
-	rs  io.ReadSeeker
+// blobReadSeeker is blobReader for a blob that can seek.
+type blobReadSeeker struct {
+	blobReader
+	io.Seeker
 }
 
-func (c ctxReadSeeker) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.rs.Read(b)
-	if err != nil && err != io.EOF {
-		err = &blobError{err}
-	}
-	return n, err
+// seekableBlob reads rs until ctx is done, marking its errors as the
+// blob's.
+func seekableBlob(ctx context.Context, rs io.ReadSeeker) io.ReadSeeker {
+	c := ctxio.ReadSeeker(ctx, rs)
+	return blobReadSeeker{blobReader{c}, c}
 }
-
-func (c ctxReadSeeker) Seek(off int64, whence int) (int64, error) { return c.rs.Seek(off, whence) }
 
 // lazyPair is a file replaced by one of the same size where at least one
 // of the two was not hashed.
@@ -113,7 +108,7 @@ func (r *Result) resolveLazy(ctx context.Context) error {
 			return 0, err
 		}
 		h.Reset()
-		if _, err := io.CopyN(&h, ctxReadSeeker{ctx, rs}, e.Size); err != nil {
+		if _, err := io.CopyN(&h, seekableBlob(ctx, rs), e.Size); err != nil {
 			return 0, fmt.Errorf("layer %d: reading %s again: %w", layer, r.FS.Path(e.Node), err)
 		}
 		e.Hash = h.Sum64()

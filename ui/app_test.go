@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/analysis/source"
 	"github.com/layerscope/layerscope/ui/details"
@@ -20,12 +21,22 @@ import (
 
 // fixtureOpener opens testdata/fixtures/<name>, as the CLI's opener does.
 func fixtureOpener(name string) Opener {
+	return fileOpener(filepath.Join(uitest.Repo(), "testdata", "fixtures", name), nil)
+}
+
+// fileOpener opens the image at path; wrap, if given, wraps it (to watch
+// or slow down how it is read).
+func fileOpener(path string, wrap func(v1.Image) v1.Image) Opener {
 	return func(ctx context.Context, _ func(string, int64, int64)) (*Image, error) {
-		img, err := source.Open(ctx, filepath.Join(uitest.Repo(), "testdata", "fixtures", name), source.Options{})
+		img, err := source.Open(ctx, path, source.Options{})
 		if err != nil {
 			return nil, err
 		}
-		return &Image{V1: img, Close: img.Close, Info: details.Image{Name: img.Name, Source: string(img.Source), Platform: img.Platform}}, nil
+		var v v1.Image = img
+		if wrap != nil {
+			v = wrap(img)
+		}
+		return &Image{V1: v, Close: img.Close, Info: details.Image{Name: img.Name, Source: string(img.Source), Platform: img.Platform}}, nil
 	}
 }
 

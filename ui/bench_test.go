@@ -8,9 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/layerscope/layerscope/analysis/source"
 	"github.com/layerscope/layerscope/analysis/synth"
-	"github.com/layerscope/layerscope/ui/details"
 )
 
 // BenchmarkFirstScreen: from starting the explorer on a docker save of
@@ -26,13 +24,7 @@ func BenchmarkFirstScreen(b *testing.B) {
 	if err := synth.WriteDockerArchive(img, "bench:1", synth.Spec{Layers: 10, Files: files, FileSize: 1000}); err != nil {
 		b.Fatal(err)
 	}
-	open := func(ctx context.Context, _ func(string, int64, int64)) (*Image, error) {
-		i, err := source.Open(ctx, img, source.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return &Image{V1: i, Close: i.Close, Info: details.Image{Name: i.Name}}, nil
-	}
+	open := fileOpener(img, nil)
 	b.ResetTimer()
 	for range b.N {
 		m := New(context.Background(), open, Config{NoColor: true})

@@ -10,9 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/layerscope/layerscope/analysis"
-	"github.com/layerscope/layerscope/analysis/source"
 	"github.com/layerscope/layerscope/analysis/synth"
-	"github.com/layerscope/layerscope/ui/details"
 )
 
 // TestKeysWhileLoading drives the explorer with real key presses while
@@ -24,13 +22,7 @@ func TestKeysWhileLoading(t *testing.T) {
 	if err := synth.WriteDockerArchive(img, "many:1", synth.Spec{Layers: 24, Files: 1500, FileSize: 300}); err != nil {
 		t.Fatal(err)
 	}
-	open := func(ctx context.Context, _ func(string, int64, int64)) (*Image, error) {
-		i, err := source.Open(ctx, img, source.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return &Image{V1: i, Close: i.Close, Info: details.Image{Name: i.Name}}, nil
-	}
+	open := fileOpener(img, nil)
 	// One worker and a slow start make sure the keys meet the loading.
 	m := New(context.Background(), open, Config{NoColor: true, Analysis: []analysis.Option{analysis.WithWorkers(1)}})
 	t.Cleanup(func() { m.Close() })

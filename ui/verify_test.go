@@ -11,8 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/layerscope/layerscope/analysis/source"
-	"github.com/layerscope/layerscope/ui/details"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
 
@@ -58,14 +56,9 @@ func TestTreeBeforeVerification(t *testing.T) {
 	gate := make(chan struct{})
 	var once sync.Once
 	defer once.Do(func() { close(gate) })
-	open := func(ctx context.Context, _ func(string, int64, int64)) (*Image, error) {
-		img, err := source.Open(ctx, filepath.Join(uitest.Repo(), "testdata", "atix", "atix.tar"), source.Options{})
-		if err != nil {
-			return nil, err
-		}
-		g := &gatedImage{Image: img, gate: gate, opens: map[int]int{}}
-		return &Image{V1: g, Close: img.Close, Info: details.Image{Name: img.Name}}, nil
-	}
+	open := fileOpener(filepath.Join(uitest.Repo(), "testdata", "atix", "atix.tar"), func(img v1.Image) v1.Image {
+		return &gatedImage{Image: img, gate: gate, opens: map[int]int{}}
+	})
 	m := New(context.Background(), open, Config{NoColor: true})
 	defer m.Close()
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})

@@ -21,3 +21,13 @@ func (c reader) Read(b []byte) (int, error) {
 	}
 	return c.r.Read(b)
 }
+
+// ReadSeeker is Reader for a stream that can also seek.
+func ReadSeeker(ctx context.Context, rs io.ReadSeeker) io.ReadSeeker {
+	return readSeeker{reader{ctx, rs}, rs}
+}
+
+type readSeeker struct {
+	reader
+	io.Seeker
+}
