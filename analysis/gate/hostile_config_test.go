@@ -3,13 +3,12 @@ package gate
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/layerscope/layerscope/analysis/safefile"
+	"github.com/layerscope/layerscope/analysis/synth"
 )
 
 // nonFinite are the ways to write NaN and infinities, as a flag or in
@@ -76,20 +75,9 @@ func TestOutOfRangeThresholds(t *testing.T) {
 // FIFO without a writer would block open(2) for ever).
 func TestConfigNotRegular(t *testing.T) {
 	mk := func(t *testing.T, name, kind string) string {
-		dir := t.TempDir()
-		p := filepath.Join(dir, name)
-		switch kind {
-		case "fifo":
-			if err := syscall.Mkfifo(p, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		case "device":
-			os.Symlink("/dev/zero", p)
-		case "dir":
-			os.Mkdir(p, 0o755)
-		case "link-to-fifo":
-			syscall.Mkfifo(p+".fifo", 0o644)
-			os.Symlink(p+".fifo", p)
+		p := filepath.Join(t.TempDir(), name)
+		if err := synth.NotRegular(p, kind); err != nil {
+			t.Fatal(err)
 		}
 		return p
 	}

@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/layerscope/layerscope/analysis/gate"
+	"github.com/layerscope/layerscope/analysis/synth"
 )
 
 // quick is the bound for refusing a configuration: at once, never waiting
@@ -58,21 +58,7 @@ func TestNonFiniteThresholdsBinary(t *testing.T) {
 // notRegular makes a FIFO, a device, a directory or a symlink to one at p.
 func notRegular(t *testing.T, p, kind string) {
 	t.Helper()
-	os.MkdirAll(filepath.Dir(p), 0o755)
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(p, 0o644)
-	case "device":
-		err = os.Symlink("/dev/zero", p)
-	case "dir":
-		err = os.Mkdir(p, 0o755)
-	case "link-to-fifo":
-		if err = syscall.Mkfifo(p+".fifo", 0o644); err == nil {
-			err = os.Symlink(p+".fifo", p)
-		}
-	}
-	if err != nil {
+	if err := synth.NotRegular(p, kind); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,13 +2,12 @@ package config
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/layerscope/layerscope/analysis/safefile"
+	"github.com/layerscope/layerscope/analysis/synth"
 )
 
 // TestLoadNotRegular: a FIFO, a device, a directory or a symlink to one,
@@ -18,19 +17,8 @@ func TestLoadNotRegular(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			xdg := t.TempDir()
 			p := filepath.Join(xdg, "layerscope", "config.yaml")
-			os.MkdirAll(filepath.Dir(p), 0o755)
-			switch kind {
-			case "fifo":
-				if err := syscall.Mkfifo(p, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			case "device":
-				os.Symlink("/dev/zero", p)
-			case "dir":
-				os.Mkdir(p, 0o755)
-			case "link-to-fifo":
-				syscall.Mkfifo(p+".fifo", 0o644)
-				os.Symlink(p+".fifo", p)
+			if err := synth.NotRegular(p, kind); err != nil {
+				t.Fatal(err)
 			}
 			t.Setenv("XDG_CONFIG_HOME", xdg)
 			for _, arg := range []string{p, ""} {
