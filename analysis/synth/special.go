@@ -8,9 +8,6 @@ import (
 	"syscall"
 )
 
-// NotRegularKinds are the kinds NotRegular makes.
-var NotRegularKinds = []string{"fifo", "device", "dir", "link-to-fifo"}
-
 // NotRegular makes something that is not a regular file at p, for tests
 // of what must be refused without blocking: a FIFO (whose open(2) waits
 // for a writer), a symlink to a device that never ends, a directory, or a
