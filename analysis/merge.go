@@ -99,12 +99,13 @@ func (m *merger) addLayer(d *layerData) {
 // a same-size replacement in which either file has no hash yet: until it
 // is compared, its content counts as unchanged.
 func (m *merger) noteLazy(id, lower tree.EntryID, off int64) {
-	if off >= 0 || m.offsets != nil {
-		for len(m.offsets) <= int(id) {
-			m.offsets = append(m.offsets, -1)
-		}
-		m.offsets[id] = off
+	if off < 0 && m.offsets == nil {
+		return // no headers-only layer so far: the common case costs nothing
 	}
+	for len(m.offsets) <= int(id) {
+		m.offsets = append(m.offsets, -1)
+	}
+	m.offsets[id] = off
 	e := m.fs.Entry(id)
 	if e.Type != tree.TypeFile || lower == tree.NoEntry || (off < 0 && m.offset(lower) < 0) {
 		return

@@ -234,8 +234,12 @@ func FuzzReader(f *testing.F) {
 			}
 			// Seeking over the data sees the same headers and fails
 			// where reading would (data past the end included).
+			// Where archive/tar fails reading an entry's data, the seeking
+			// reader lists that entry first and fails at the next header.
 			seen, serr := oursSeeking(in)
-			if withoutData(seen) != withoutData(want) || (serr == nil) != (werr == nil) {
+			s, w := withoutData(seen), withoutData(want)
+			sameEntries := s == w || (werr != nil && strings.HasPrefix(s, w))
+			if !sameEntries || (serr == nil) != (werr == nil) {
 				t.Errorf("seeking reader (error %v, archive/tar error %v):\n%s\nwant:\n%s", serr, werr, seen, want)
 			}
 		}

@@ -155,5 +155,5 @@ func SparseDisguise() (layer []byte, real map[string]int64) {
 // WriteDockerSave writes a docker save (manifest.json, config, layers)
 // of uncompressed layer tars given as bytes.
 func WriteDockerSave(path string, layers ...[]byte) error {
-	return writeTar(path, dockerArchive(layers, layers))
+	return WriteDockerArchiveBlobs(path, layers, layers)
 }
