@@ -38,6 +38,8 @@ type options struct {
 	progress   func(Progress)
 	noVerify   bool
 	lazy       bool
+	seed       *maphash.Seed // WithContentSeed; else a new one per parse
+	fromLayer  int           // the first layer to parse (ReadPair: the others are shared)
 }
 
 // Option tunes Parse and Analyze.

@@ -64,10 +64,14 @@ func (r *Result) parse(ctx context.Context, allowLazy bool, opts ...Option) *Par
 	}
 	o.lazy = o.lazy && allowLazy && o.noVerify
 	r.baseLayers, r.verify, r.seed = o.baseLayers, !o.noVerify, maphash.MakeSeed()
+	if o.seed != nil {
+		r.seed = *o.seed
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Parser{
 		layers:  r.layers,
 		results: make([]chan readResult, len(r.layers)),
+		next:    min(o.fromLayer, len(r.layers)),
 		ctx:     ctx,
 		cancel:  cancel,
 		window:  make(chan struct{}, 2*o.workers),
@@ -120,14 +124,14 @@ func (p *Parser) Close() {
 
 // start launches the workers; result i arrives on p.results[i].
 func (p *Parser) start(o options, seed maphash.Seed) {
-	prog := newProgressCounter(p.layers, o.progress)
+	prog := newProgressCounter(p.layers[p.next:], o.progress)
 	lr := &layerReader{seed: seed, progress: prog.bytes, zstd: compression.NewBudget(0), verify: !o.noVerify, lazy: o.lazy}
 	next := make(chan int, len(p.layers))
-	for i := range p.layers {
+	for i := p.next; i < len(p.layers); i++ {
 		next <- i
 	}
 	close(next)
-	for w := 0; w < min(o.workers, len(p.layers)); w++ {
+	for w := 0; w < min(o.workers, len(p.layers)-p.next); w++ {
 		p.workers.Add(1)
 		go func() {
 			defer p.workers.Done()
