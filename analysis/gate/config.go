@@ -109,8 +109,11 @@ func parse(b []byte) (*Config, error) {
 	cfg := &Config{Rules: Rules{Given: map[string]string{}}}
 	for _, key := range sortedKeys(doc) {
 		node := doc[key]
+		if key == DiffSection {
+			continue // layerscope diff's rules (LoadDiff)
+		}
 		if key != "rules" {
-			return nil, atLine(node, fmt.Errorf("unknown key %q (the file has one section, rules)", key))
+			return nil, atLine(node, fmt.Errorf("unknown key %q (the sections are rules and diff)", key))
 		}
 		rules, err := decodeRules(node)
 		if err != nil {

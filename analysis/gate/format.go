@@ -112,7 +112,15 @@ func writeText(w io.Writer, r Report) error {
 		}
 	}
 
-	for _, res := range r.Gate.Results {
+	writeVerdict(line, r.Gate, command)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeVerdict writes the forbidden-path hits, every rule and the last
+// line, for an image's gate and a diff's alike.
+func writeVerdict(line func(string, ...any), g GateReport, command func(int) string) {
+	for _, res := range g.Results {
 		if res.Rule != ForbiddenPaths || len(res.Hits) == 0 {
 			continue
 		}
@@ -129,7 +137,7 @@ func writeText(w io.Writer, r Report) error {
 
 	line("")
 	line("%s", styleHead.Render("Rules"))
-	for _, res := range r.Gate.Results {
+	for _, res := range g.Results {
 		detail := res.Message
 		switch {
 		case res.Status == Skip:
@@ -143,9 +151,7 @@ func writeText(w io.Writer, r Report) error {
 		line("  %s  %-25s %s", statusStyle(res.Status).Render(string(res.Status)), res.Rule, detail)
 	}
 	line("")
-	line("%s [pass:%d fail:%d skip:%d]", statusStyle(Status(r.Gate.Result)).Render(r.Gate.Result), r.Gate.Passed, r.Gate.Failed, r.Gate.Skipped)
-	_, err := io.WriteString(w, b.String())
-	return err
+	line("%s [pass:%d fail:%d skip:%d]", statusStyle(Status(g.Result)).Render(g.Result), g.Passed, g.Failed, g.Skipped)
 }
 
 func truncate(s string, n int) string {
@@ -186,9 +192,12 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-func writeJUnit(w io.Writer, r Report) error {
-	suite := junitSuite{Name: "layerscope " + r.Image.Name, Tests: len(r.Gate.Results), Failures: r.Gate.Failed, Skipped: r.Gate.Skipped}
-	for _, res := range r.Gate.Results {
+func writeJUnit(w io.Writer, r Report) error { return writeJUnitOf(w, r.Image.Name, r.Gate) }
+
+// writeJUnitOf writes one test suite named after name, a case per rule.
+func writeJUnitOf(w io.Writer, name string, g GateReport) error {
+	suite := junitSuite{Name: "layerscope " + name, Tests: len(g.Results), Failures: g.Failed, Skipped: g.Skipped}
+	for _, res := range g.Results {
 		c := junitCase{Name: res.Rule, Classname: "layerscope." + res.Rule}
 		switch res.Status {
 		case Fail:
@@ -219,8 +228,14 @@ func writeJUnit(w io.Writer, r Report) error {
 // writeGitHub prints workflow commands: an error per failed rule and per
 // forbidden path, and a notice with the verdict.
 func writeGitHub(w io.Writer, r Report) error {
+	return writeGitHubOf(w, r.Image.Name, r.Gate, fmt.Sprintf("efficiency %.2f %%, wasted %s", r.Image.Efficiency*100, humanize.Bytes(uint64(r.Image.WastedBytes))))
+}
+
+// writeGitHubOf writes the annotations of g; the notice names name and
+// ends with facts.
+func writeGitHubOf(w io.Writer, name string, g GateReport, facts string) error {
 	var b strings.Builder
-	for _, res := range r.Gate.Results {
+	for _, res := range g.Results {
 		if res.Status != Fail {
 			continue
 		}
@@ -236,9 +251,8 @@ func writeGitHub(w io.Writer, r Report) error {
 			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("layerscope "+res.Rule), ghData(msg))
 		}
 	}
-	fmt.Fprintf(&b, "::notice title=%s::%s\n", ghProperty("layerscope "+r.Image.Name),
-		ghData(fmt.Sprintf("%s [pass:%d fail:%d skip:%d] efficiency %.2f %%, wasted %s", r.Gate.Result, r.Gate.Passed, r.Gate.Failed, r.Gate.Skipped,
-			r.Image.Efficiency*100, humanize.Bytes(uint64(r.Image.WastedBytes)))))
+	fmt.Fprintf(&b, "::notice title=%s::%s\n", ghProperty("layerscope "+name),
+		ghData(fmt.Sprintf("%s [pass:%d fail:%d skip:%d] %s", g.Result, g.Passed, g.Failed, g.Skipped, facts)))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

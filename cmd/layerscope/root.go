@@ -89,6 +89,7 @@ looked up in the local engine, then in its registry.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see layerscope --help)", err)
 	})
+	cmd.AddCommand(newDiffCmd())
 	return cmd
 }
 
@@ -115,10 +116,7 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 	for _, w := range res.Warnings {
 		warn(w)
 	}
-	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
-	if h, err := img.ConfigName(); err == nil {
-		info.ConfigDigest = h.String()
-	}
+	info := imageInfo(img)
 	if fl.json != "" {
 		if err := writeJSONReport(cmd.Context(), cmd.OutOrStdout(), fl, res, info); err != nil {
 			return err
@@ -152,6 +150,25 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 			return nil, nil, err
 		}
 	}
+	res, err := analysis.Analyze(cmd.Context(), img, analysisOptions(fl, bar)...)
+	if err != nil {
+		img.Close()
+		return nil, nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	return img, res, nil
+}
+
+// imageInfo is what the report says of where img came from.
+func imageInfo(img *source.Image) analysis.ImageInfo {
+	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
+	if h, err := img.ConfigName(); err == nil {
+		info.ConfigDigest = h.String()
+	}
+	return info
+}
+
+// analysisOptions are the analysis's options from the flags.
+func analysisOptions(fl rootFlags, bar *progressBar) []analysis.Option {
 	opts := []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)}
 	if fl.noVerify {
 		// Nothing to hash: uncompressed layers on disk are read header
@@ -161,12 +178,7 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 	if bar != nil {
 		opts = append(opts, analysis.WithProgress(bar.update))
 	}
-	res, err := analysis.Analyze(cmd.Context(), img, opts...)
-	if err != nil {
-		img.Close()
-		return nil, nil, fmt.Errorf("%s: %w", arg, err)
-	}
-	return img, res, nil
+	return opts
 }
 
 // writeJSONReport writes the report to the --json file or stdout. The file
