@@ -104,6 +104,7 @@ func hashFiles(ctx context.Context, res *analysis.Result, seed maphash.Seed, ids
 	out := make(map[tree.EntryID]uint64, len(seen))
 	var h maphash.Hash
 	h.SetSeed(seed)
+	buf := make([]byte, 32<<10) // one for every file: io.Copy would make one each
 	for _, l := range layers {
 		list := byLayer[l]
 		ms, err := content.Members(res.FS, list)
@@ -112,7 +113,7 @@ func hashFiles(ctx context.Context, res *analysis.Result, seed maphash.Seed, ids
 		}
 		err = content.ScanLayer(ctx, res.Blob(l), l, ms, func(i int, r io.Reader) error {
 			h.Reset()
-			if _, err := io.Copy(&h, r); err != nil {
+			if _, err := io.CopyBuffer(&h, r, buf); err != nil {
 				return fmt.Errorf("reading %s: %w", res.FS.Path(res.FS.Entry(list[i]).Node), err)
 			}
 			out[list[i]] = h.Sum64()

@@ -105,7 +105,8 @@ type Diff struct {
 // per side; that is the only I/O, and ctx bounds it.
 func Compare(ctx context.Context, old, new *analysis.Result) (*Diff, error) {
 	d := &Diff{Old: old, New: new, Shared: analysis.SharedLayers(old, new)}
-	c := comparer{d: d, pending: newPending(old, new)}
+	c := comparer{d: d, pending: newPending(old, new),
+		oldTouched: touched(old.FS, d.Shared), newTouched: touched(new.FS, d.Shared)}
 	c.walk()
 	if err := c.pending.resolve(ctx, d); err != nil {
 		return nil, err
@@ -134,6 +135,36 @@ func Compare(ctx context.Context, old, new *analysis.Result) (*Diff, error) {
 type comparer struct {
 	d       *Diff
 	pending *pending
+	// Per node, whether a layer above the shared ones has an entry at
+	// it or below it.
+	oldTouched, newTouched []bool
+}
+
+// touched marks the nodes of f at or above an entry of a layer from
+// the first unshared one on.
+func touched(f *tree.FS, shared int) []bool {
+	t := make([]bool, f.Len())
+	for i := shared; i < f.NumLayers(); i++ {
+		for _, e := range f.LayerEntries(i) {
+			for n := e.Node; !t[n]; n = f.Parent(n) {
+				t[n] = true
+				if n == tree.Root {
+					break
+				}
+			}
+		}
+	}
+	return t
+}
+
+// same reports whether o and n are the same entry with the same subtree
+// without looking: neither image's own layers touch them, so both hold
+// what the shared layers put there. (The shared layers are merged first,
+// from the same tars, so their paths have the same NodeIDs in both.)
+// Anything above it that hides it (a whiteout, an opaque marker, a
+// replacement) makes it not live, which the walk sees first.
+func (c *comparer) same(o, n tree.NodeID) bool {
+	return o == n && !c.oldTouched[o] && !c.newTouched[n] && c.d.Shared > 0
 }
 
 // record is n's record in f.
@@ -163,6 +194,9 @@ func (c *comparer) walk() {
 			oc, ok := of.LookupChild(p.o, nf.Name(nc))
 			if !ok || !of.Live(oc) {
 				c.subtree(nf, nc, Added)
+				return true
+			}
+			if c.same(oc, nc) {
 				return true
 			}
 			or, nr := record(of, oc), record(nf, nc)

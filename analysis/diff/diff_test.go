@@ -89,7 +89,7 @@ func TestCompare(t *testing.T) {
 		synth.File("app/grows", "xyz"), synth.Symlink("app/link", "samesize"),
 		synth.Dir("app/becomes-dir/"), synth.File("app/becomes-dir/child", "cc"), {Name: "app/mode", Body: "m", Mode: 0o600},
 		{Name: "app/owner", Body: "o", UID: 3, GID: 2}, synth.File("app/new", "hello"),
-	}, []synth.Entry{synth.Whiteout("usr/bin/tool"), synth.File("etc/os", "base OS")})
+	}, []synth.Entry{synth.Whiteout("usr/bin/tool"), synth.File("etc/os", "base OS"), synth.Opaque("lib"), synth.File("lib/other", "o")})
 	want := `M /app/becomes-dir type,size,mode -1
 A /app/becomes-dir/child  2
 D /app/gone  -3
@@ -102,6 +102,8 @@ D /app/olddir/in  -2
 M /app/owner uid 0
 M /app/samesize content 0
 M /etc/os content 0
+D /lib/libc  -4
+A /lib/other  1
 D /usr/bin/tool  -7
 `
 	for name, d := range map[string]*diff.Diff{"pair": pair(t, old, new), "apart": apart(t, old, new)} {
@@ -109,7 +111,7 @@ D /usr/bin/tool  -7
 			t.Errorf("%s:\n%s\nwant:\n%s", name, got, want)
 		}
 		s := d.Summary
-		if s.Added != 2 || s.Removed != 4 || s.Modified != 7 || s.AddedBytes != 7 || s.RemovedBytes != 12 {
+		if s.Added != 3 || s.Removed != 5 || s.Modified != 7 || s.AddedBytes != 8 || s.RemovedBytes != 16 {
 			t.Errorf("%s: summary %+v", name, s)
 		}
 		if s.SizeDeltaBytes != d.New.Metrics.SizeBytes-d.Old.Metrics.SizeBytes || s.WastedDeltaBytes != d.New.Metrics.WastedBytes-d.Old.Metrics.WastedBytes {
@@ -122,7 +124,7 @@ D /usr/bin/tool  -7
 	}
 	// The reverse: added and removed swap, modified stay.
 	r := pair(t, new, old)
-	if r.Summary.Added != 4 || r.Summary.Removed != 2 || r.Summary.Modified != 7 {
+	if r.Summary.Added != 5 || r.Summary.Removed != 3 || r.Summary.Modified != 7 {
 		t.Errorf("reverse summary %+v", r.Summary)
 	}
 }
