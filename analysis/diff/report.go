@@ -56,8 +56,7 @@ func (d *Diff) Report(oldInfo, newInfo analysis.ImageInfo) Report {
 	s := d.Summary
 	rep := Report{ReportVersion: analysis.ReportVersion, Old: or.Image, New: nr.Image, SharedLayers: d.Shared,
 		Layers: LayersReport{Shared: nr.Layers[:d.Shared], Old: or.Layers[d.Shared:], New: nr.Layers[d.Shared:]},
-		Summary: SummaryReport{Added: s.Added, Removed: s.Removed, Modified: s.Modified, AddedBytes: s.AddedBytes,
-			RemovedBytes: s.RemovedBytes, SizeDeltaBytes: s.SizeDeltaBytes, WastedDeltaBytes: s.WastedDeltaBytes},
+		Summary: SummaryReport(s),
 		Changes: make([]ChangeReport, 0, len(d.Changes)),
 	}
 	for _, ch := range d.Changes {

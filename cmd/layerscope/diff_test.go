@@ -147,7 +147,7 @@ func TestDiffGate(t *testing.T) {
 			switch {
 			case strings.Contains(c.name, "json"):
 				var v struct {
-					Summary diff.SummaryReport `json:"summary"`
+					Summary diff.SummaryReport      `json:"summary"`
 					Gate    struct{ Result string } `json:"gate"`
 				}
 				if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Gate.Result != "FAIL" || v.Summary.Added == 0 {
