@@ -266,6 +266,9 @@ func reportedChanges(t *testing.T, rep diff.Report, old, new map[string]truthEnt
 	return out
 }
 
+// diffChange is one change of a diff report.
+type diffChange = diff.ChangeReport
+
 // diffPair is one image of a test pair: its docker save and unpacked tree.
 type diffPair struct {
 	archive, tag string

@@ -1,0 +1,453 @@
+// Package diffview is the explorer of a diff (layerscope diff on a
+// terminal): NEW's merged tree with every change marked (A added, D
+// removed, M modified and what changed), directory sizes as deltas, the
+// layer lists of both images side by side with the shared layers marked,
+// and, on enter, both versions of a modified file (a unified diff for
+// text, sizes and hashes otherwise) or the contents of any other file.
+//
+// It reads only the finished diff: both analyses are done, so nothing
+// changes the trees while it runs; file contents are read in tea.Cmds.
+package diffview
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/diff"
+	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/common"
+	"github.com/layerscope/layerscope/ui/keymap"
+	"github.com/layerscope/layerscope/ui/pager"
+	"github.com/layerscope/layerscope/ui/styles"
+)
+
+// Config is what the explorer of a diff is given besides the diff.
+type Config struct {
+	OldName, NewName string
+	KeyMap           *keymap.KeyMap // default: keymap.DefaultKeyMap()
+	Palette          *styles.Palette
+	NoColor          bool
+}
+
+type focus int
+
+const (
+	focusTree focus = iota
+	focusLayers
+)
+
+// Model is the explorer of a diff.
+type Model struct {
+	ctx    context.Context
+	d      *diff.Diff
+	cfg    Config
+	keys   *keymap.KeyMap
+	styles *styles.Styles
+	view   *view
+
+	layout layout
+	rows   []row
+	cursor int
+	top    int
+	focus  focus
+
+	layersTop int
+
+	filtering bool // typing a filter
+	query     string
+	attrs     bool // the size column
+
+	compare *compareOverlay
+	pager   *pager.Model
+	pagerC  *common.Common
+
+	help     help.Model
+	fullHelp bool
+	status   string
+
+	width, height int
+}
+
+// compareOverlay shows both versions of a modified path.
+type compareOverlay struct {
+	change int32
+	title  string
+	vp     viewport.Model
+	ready  bool
+}
+
+// New returns the explorer of d.
+func New(ctx context.Context, d *diff.Diff, cfg Config) *Model {
+	if cfg.KeyMap == nil {
+		cfg.KeyMap = keymap.DefaultKeyMap()
+	}
+	p := styles.DefaultPalette(true)
+	if cfg.Palette != nil {
+		p = *cfg.Palette
+	}
+	m := &Model{ctx: ctx, d: d, cfg: cfg, keys: cfg.KeyMap, styles: styles.New(p, cfg.NoColor), view: buildView(d),
+		layout: layout{collapsed: map[int32]bool{}}, attrs: true, help: help.New(), width: 80, height: 24}
+	m.refresh()
+	return m
+}
+
+// Run shows the explorer of d on the terminal (drawn on stderr, so that
+// stdout stays free) until the user quits or ctx ends.
+func Run(ctx context.Context, d *diff.Diff, cfg Config) error {
+	m := New(ctx, d, cfg)
+	defer m.Close()
+	_, err := tea.NewProgram(m, tea.WithOutput(os.Stderr), tea.WithContext(ctx)).Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// Close stops what an open pager reads.
+func (m *Model) Close() {
+	if m.pager != nil {
+		m.pager.Close()
+	}
+}
+
+// Init starts nothing: the diff is complete.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// refresh rebuilds the rows after the layout changed, keeping the cursor
+// on the same node where it is still shown.
+func (m *Model) refresh() {
+	cur := int32(-1)
+	if m.cursor < len(m.rows) {
+		cur = m.rows[m.cursor].node
+	}
+	m.rows = m.view.rows(m.layout)
+	m.cursor = 0
+	for i, r := range m.rows {
+		if r.node == cur {
+			m.cursor = i
+			break
+		}
+	}
+	m.clamp()
+}
+
+// treeHeight is how many tree rows fit.
+func (m *Model) treeHeight() int { return max(1, m.height-m.layersHeight()-3) }
+
+func (m *Model) clamp() {
+	m.cursor = max(0, min(m.cursor, len(m.rows)-1))
+	h := m.treeHeight()
+	if m.cursor < m.top {
+		m.top = m.cursor
+	}
+	if m.cursor >= m.top+h {
+		m.top = m.cursor - h + 1
+	}
+	m.top = max(0, min(m.top, len(m.rows)-h))
+}
+
+// Update handles keys and the contents read in the background.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		m.sizeOverlays()
+		m.clamp()
+		return m, nil
+	case comparedMsg:
+		if m.compare != nil && m.compare.change == msg.change {
+			lines := msg.lines
+			if msg.err != nil {
+				lines = []string{"could not read both versions: " + tree.Printable(msg.err.Error())}
+			}
+			m.compare.vp.SetContentLines(m.styleDiff(lines))
+			m.compare.ready = true
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	if m.pager != nil {
+		cmd, closed := m.pager.Update(msg)
+		if closed {
+			m.pager = nil
+		}
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case m.pager != nil:
+		cmd, closed := m.pager.Update(msg)
+		if closed {
+			m.pager = nil
+		}
+		return cmd
+	case m.compare != nil:
+		if key.Matches(msg, k.Cancel, k.Quit) {
+			m.compare = nil
+			return nil
+		}
+		m.scrollCompare(msg)
+		return nil
+	case m.filtering:
+		return m.filterKey(msg)
+	}
+	m.status = ""
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.fullHelp = !m.fullHelp
+		return nil
+	case key.Matches(msg, k.SwitchPane):
+		m.focus = 1 - m.focus
+		return nil
+	case key.Matches(msg, k.Cancel):
+		if m.query != "" {
+			m.setFilter("")
+		}
+		return nil
+	}
+	if m.focus == focusLayers {
+		m.scrollLayers(msg)
+		return nil
+	}
+	return m.treeKey(msg)
+}
+
+func (m *Model) treeKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	move := func(n int) { m.cursor += n; m.clamp() }
+	switch {
+	case key.Matches(msg, k.Down):
+		move(1)
+	case key.Matches(msg, k.Up):
+		move(-1)
+	case key.Matches(msg, k.PageDown):
+		move(m.treeHeight())
+	case key.Matches(msg, k.PageUp):
+		move(-m.treeHeight())
+	case key.Matches(msg, k.Top):
+		move(-len(m.rows))
+	case key.Matches(msg, k.Bottom):
+		move(len(m.rows))
+	case key.Matches(msg, k.ToggleDir):
+		if n, ok := m.current(); ok && m.view.nodes[n].dir {
+			m.layout.collapsed[n] = !m.layout.collapsed[n]
+			m.refresh()
+		}
+	case key.Matches(msg, k.ToggleAll):
+		m.toggleAll()
+	case key.Matches(msg, k.Parent):
+		if n, ok := m.current(); ok {
+			m.moveTo(m.view.nodes[n].parent)
+		}
+	case key.Matches(msg, k.Open):
+		if n, ok := m.current(); ok && m.layout.collapsed[n] {
+			delete(m.layout.collapsed, n)
+			m.refresh()
+		}
+	case key.Matches(msg, k.HideAdded):
+		m.toggleHidden(kindAdded)
+	case key.Matches(msg, k.HideModified):
+		m.toggleHidden(kindModified)
+	case key.Matches(msg, k.HideRemoved):
+		m.toggleHidden(kindRemoved)
+	case key.Matches(msg, k.HideUnmodified):
+		m.toggleHidden(kindUnmodified)
+	case key.Matches(msg, k.Sort):
+		m.layout.bySize = !m.layout.bySize
+		m.refresh()
+	case key.Matches(msg, k.Attributes):
+		m.attrs = !m.attrs
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+	case key.Matches(msg, k.NextMatch):
+		m.jump(1)
+	case key.Matches(msg, k.PrevMatch):
+		m.jump(-1)
+	case key.Matches(msg, k.Contents):
+		return m.open()
+	}
+	return nil
+}
+
+func (m *Model) current() (int32, bool) {
+	if m.cursor < len(m.rows) {
+		return m.rows[m.cursor].node, true
+	}
+	return 0, false
+}
+
+func (m *Model) moveTo(n int32) {
+	for i, r := range m.rows {
+		if r.node == n {
+			m.cursor = i
+			m.clamp()
+			return
+		}
+	}
+}
+
+func (m *Model) toggleAll() {
+	if len(m.layout.collapsed) > 0 {
+		m.layout.collapsed = map[int32]bool{}
+	} else {
+		for i, n := range m.view.nodes {
+			if i > 0 && n.dir {
+				m.layout.collapsed[int32(i)] = true
+			}
+		}
+	}
+	m.refresh()
+}
+
+func (m *Model) toggleHidden(kind uint8) {
+	m.layout.hidden ^= kind
+	m.refresh()
+}
+
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Accept):
+		m.filtering = false
+	case key.Matches(msg, k.Cancel):
+		m.filtering = false
+		m.setFilter("")
+	case msg.Code == tea.KeyBackspace:
+		if r := []rune(m.query); len(r) > 0 {
+			m.setFilter(string(r[:len(r)-1]))
+		}
+	case msg.Text != "":
+		m.setFilter(m.query + msg.Text)
+	}
+	return nil
+}
+
+func (m *Model) setFilter(q string) {
+	m.query = q
+	m.layout.keep = nil
+	if q != "" {
+		m.layout.keep = m.view.match(q)
+	}
+	m.refresh()
+}
+
+// jump moves to the next (dir 1) or previous row whose own name or path
+// matches the filter.
+func (m *Model) jump(dir int) {
+	if m.query == "" || len(m.rows) == 0 {
+		return
+	}
+	for i := 1; i <= len(m.rows); i++ {
+		j := ((m.cursor+dir*i)%len(m.rows) + len(m.rows)) % len(m.rows)
+		if containsName(m.view, m.rows[j].node, m.query) {
+			m.cursor = j
+			m.clamp()
+			return
+		}
+	}
+}
+
+// open shows the selected path: both versions of a modified file, the
+// contents of any other file.
+func (m *Model) open() tea.Cmd {
+	n, ok := m.current()
+	if !ok {
+		return nil
+	}
+	node := m.view.nodes[n]
+	if node.change >= 0 && m.d.Changes[node.change].Kind == diff.Modified {
+		ch := m.d.Changes[node.change]
+		m.compare = &compareOverlay{change: node.change, title: tree.Printable(ch.Path) + " · old → new", vp: viewport.New()}
+		m.sizeOverlays()
+		m.compare.vp.SetContentLines([]string{"reading both versions…"})
+		return compareCmd(m.ctx, m.d, node.change)
+	}
+	res, rec := m.d.New, (*diff.Record)(nil)
+	if node.change >= 0 {
+		ch := m.d.Changes[node.change]
+		rec = ch.New
+		if ch.Kind == diff.Removed {
+			res, rec = m.d.Old, ch.Old
+		}
+	} else if nn, ok := m.d.New.FS.Lookup(m.view.path(n)); ok {
+		if id := m.d.New.FS.Cur(nn); id != tree.NoEntry {
+			rec = &diff.Record{Type: m.d.New.FS.Entry(id).Type.String(), Entry: id, Size: m.d.New.FS.Entry(id).Bytes()}
+		}
+	}
+	open := locate(res, rec)
+	if open == nil {
+		m.status = "only regular files have contents"
+		return nil
+	}
+	m.pagerC = &common.Common{Styles: m.styles, KeyMap: m.keys, Result: res}
+	m.pager = pager.New(m.pagerC, m.view.path(n), rec.Size, open)
+	m.sizeOverlays()
+	return m.pager.Init()
+}
+
+func (m *Model) sizeOverlays() {
+	if m.compare != nil {
+		m.compare.vp.SetWidth(max(1, m.width))
+		m.compare.vp.SetHeight(max(1, m.height-2))
+	}
+	if m.pager != nil {
+		m.pager.SetSize(m.width, max(1, m.height-2))
+	}
+}
+
+func (m *Model) scrollCompare(msg tea.KeyPressMsg) {
+	k, vp := m.keys, &m.compare.vp
+	switch {
+	case key.Matches(msg, k.Down):
+		vp.ScrollDown(1)
+	case key.Matches(msg, k.Up):
+		vp.ScrollUp(1)
+	case key.Matches(msg, k.PageDown):
+		vp.PageDown()
+	case key.Matches(msg, k.PageUp):
+		vp.PageUp()
+	case key.Matches(msg, k.Top):
+		vp.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		vp.GotoBottom()
+	}
+}
+
+func (m *Model) scrollLayers(msg tea.KeyPressMsg) {
+	k := m.keys
+	rows := m.layerRows()
+	h := max(1, m.layersHeight()-1)
+	switch {
+	case key.Matches(msg, k.Down):
+		m.layersTop++
+	case key.Matches(msg, k.Up):
+		m.layersTop--
+	case key.Matches(msg, k.PageDown):
+		m.layersTop += h
+	case key.Matches(msg, k.PageUp):
+		m.layersTop -= h
+	case key.Matches(msg, k.Top):
+		m.layersTop = 0
+	case key.Matches(msg, k.Bottom):
+		m.layersTop = rows
+	}
+	m.layersTop = max(0, min(m.layersTop, rows-h))
+}
+
+// Result is the analysis of NEW (for tests and callers that need it).
+func (m *Model) Result() *analysis.Result { return m.d.New }

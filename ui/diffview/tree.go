@@ -1,0 +1,259 @@
+package diffview
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/layerscope/layerscope/analysis/diff"
+	"github.com/layerscope/layerscope/tree"
+)
+
+// Change kinds as the tree shows and hides them: diff's three and
+// unmodified.
+const (
+	kindAdded = 1 << iota
+	kindRemoved
+	kindModified
+	kindUnmodified
+)
+
+// vnode is one path of the view: NEW's merged tree plus what OLD had that
+// NEW removed.
+type vnode struct {
+	name     string
+	parent   int32
+	children []int32
+	change   int32 // index in Diff.Changes, -1 for none
+	dir      bool
+	size     int64 // NEW's bytes (OLD's for a removed path); a directory's: everything below
+	delta    int64 // its own size delta plus everything below
+	kinds    uint8 // the kinds of itself and everything below
+}
+
+// view is the tree the explorer draws.
+type view struct {
+	d     *diff.Diff
+	nodes []vnode
+}
+
+// buildView makes the view of d: every live path of NEW, then the
+// removed paths under their parents.
+func buildView(d *diff.Diff) *view {
+	v := &view{d: d, nodes: []vnode{{name: "/", parent: -1, change: -1, dir: true}}}
+	nf := d.New.FS
+	index := make([]int32, nf.Len()) // NEW's NodeID → view node
+	type item struct {
+		n tree.NodeID
+		v int32
+	}
+	stack := []item{{tree.Root, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		nf.Children(it.n, func(c tree.NodeID) bool {
+			if !nf.Live(c) {
+				return true
+			}
+			dir := true
+			var size int64
+			if id := nf.Cur(c); id != tree.NoEntry {
+				e := nf.Entry(id)
+				dir, size = e.Type == tree.TypeDir, e.Bytes()
+			}
+			i := v.add(it.v, nf.Name(c), dir, size)
+			index[c] = i
+			stack = append(stack, item{c, i})
+			return true
+		})
+	}
+	removedDirs := map[string]int32{}
+	for ci, ch := range d.Changes {
+		var i int32
+		switch {
+		case ch.Kind != diff.Removed:
+			i = index[ch.New.Node]
+		default:
+			dir, base := splitPath(ch.Path)
+			parent, ok := removedDirs[dir]
+			if !ok {
+				n, found := nf.Lookup(dir)
+				if !found || (n != tree.Root && !nf.Live(n)) {
+					continue // cannot happen: a removed path's parent is in one of the two
+				}
+				parent = index[n]
+			}
+			i = v.add(parent, base, ch.Old.Type == "dir", ch.Old.Size)
+			if ch.Old.Type == "dir" {
+				removedDirs[ch.Path] = i
+			}
+		}
+		v.nodes[i].change = int32(ci)
+	}
+	v.sum()
+	for i := range v.nodes {
+		n := &v.nodes[i]
+		slices.SortFunc(n.children, func(a, b int32) int { return strings.Compare(v.nodes[a].name, v.nodes[b].name) })
+	}
+	return v
+}
+
+func (v *view) add(parent int32, name string, dir bool, size int64) int32 {
+	i := int32(len(v.nodes))
+	v.nodes = append(v.nodes, vnode{name: name, parent: parent, change: -1, dir: dir, size: size})
+	v.nodes[parent].children = append(v.nodes[parent].children, i)
+	return i
+}
+
+// sum fills in the directories' sizes, deltas and kinds, children before
+// parents (nodes are appended after their parents).
+func (v *view) sum() {
+	for i := range v.nodes {
+		n := &v.nodes[i]
+		n.kinds = kindUnmodified
+		if n.change >= 0 {
+			ch := v.d.Changes[n.change]
+			n.kinds, n.delta = kindBit(ch.Kind), ch.SizeDelta
+		}
+		if n.dir {
+			n.size = 0
+		}
+	}
+	for i := len(v.nodes) - 1; i > 0; i-- {
+		n := &v.nodes[i]
+		p := &v.nodes[n.parent]
+		p.kinds |= n.kinds
+		p.delta += n.delta
+		// A removed path's bytes count in a removed parent only: NEW's
+		// directories hold NEW's bytes.
+		if v.removed(int32(i)) == v.removed(n.parent) {
+			p.size += n.size
+		}
+	}
+}
+
+func (v *view) removed(i int32) bool {
+	c := v.nodes[i].change
+	return c >= 0 && v.d.Changes[c].Kind == diff.Removed
+}
+
+func kindBit(k diff.Kind) uint8 {
+	switch k {
+	case diff.Added:
+		return kindAdded
+	case diff.Removed:
+		return kindRemoved
+	}
+	return kindModified
+}
+
+func splitPath(p string) (dir, base string) {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/", p[i+1:]
+	}
+	return p[:i], p[i+1:]
+}
+
+// path is the absolute path of node i.
+func (v *view) path(i int32) string {
+	var parts []string
+	for ; i > 0; i = v.nodes[i].parent {
+		parts = append(parts, v.nodes[i].name)
+	}
+	slices.Reverse(parts)
+	return "/" + strings.Join(parts, "/")
+}
+
+// ownKind is the kind of node i itself.
+func (v *view) ownKind(i int32) uint8 {
+	if c := v.nodes[i].change; c >= 0 {
+		return kindBit(v.d.Changes[c].Kind)
+	}
+	return kindUnmodified
+}
+
+// row is one line of the tree as drawn.
+type row struct {
+	node   int32
+	prefix string // the tree guides
+}
+
+// layout says which rows the tree shows.
+type layout struct {
+	hidden    uint8          // kinds not shown
+	collapsed map[int32]bool // directories shown closed
+	bySize    bool           // siblings by absolute delta, largest first
+	keep      []bool         // with a filter: the matches and their ancestors
+}
+
+// rows flattens the view: a node is shown when its own kind is not
+// hidden, or something below it is shown; its children only when it is
+// open.
+func (v *view) rows(l layout) []row {
+	var out []row
+	shown := func(i int32) bool {
+		n := &v.nodes[i]
+		if l.keep != nil && !l.keep[i] {
+			return false
+		}
+		return n.kinds&^l.hidden != 0
+	}
+	type frame struct {
+		kids   []int32
+		next   int
+		prefix string
+	}
+	children := func(i int32) []int32 {
+		var kids []int32
+		for _, c := range v.nodes[i].children {
+			if shown(c) {
+				kids = append(kids, c)
+			}
+		}
+		if l.bySize {
+			slices.SortStableFunc(kids, func(a, b int32) int { return cmp.Compare(abs(v.nodes[b].delta), abs(v.nodes[a].delta)) })
+		}
+		return kids
+	}
+	stack := []frame{{kids: children(0)}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.next == len(top.kids) {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		c := top.kids[top.next]
+		top.next++
+		last := top.next == len(top.kids)
+		guide, below := "├── ", "│   "
+		if last {
+			guide, below = "└── ", "    "
+		}
+		out = append(out, row{node: c, prefix: top.prefix + guide})
+		if v.nodes[c].dir && !l.collapsed[c] {
+			stack = append(stack, frame{kids: children(c), prefix: top.prefix + below})
+		}
+	}
+	return out
+}
+
+// match marks the nodes whose path contains q, and their ancestors.
+func (v *view) match(q string) []bool {
+	keep := make([]bool, len(v.nodes))
+	for i := len(v.nodes) - 1; i > 0; i-- {
+		if keep[i] || strings.Contains(v.path(int32(i)), q) {
+			keep[i] = true
+			keep[v.nodes[i].parent] = true
+		}
+	}
+	keep[0] = true
+	return keep
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
