@@ -31,8 +31,8 @@ import (
 // Config is what the explorer of a diff is given besides the diff.
 type Config struct {
 	OldName, NewName string
-	KeyMap           *keymap.KeyMap // default: keymap.DefaultKeyMap()
-	Palette          *styles.Palette
+	KeyMap           *keymap.KeyMap                   // default: keymap.DefaultKeyMap()
+	Palette          func(isDark bool) styles.Palette // default: styles.DefaultPalette
 	NoColor          bool
 }
 
@@ -88,11 +88,10 @@ func New(ctx context.Context, d *diff.Diff, cfg Config) *Model {
 	if cfg.KeyMap == nil {
 		cfg.KeyMap = keymap.DefaultKeyMap()
 	}
-	p := styles.DefaultPalette(true)
-	if cfg.Palette != nil {
-		p = *cfg.Palette
+	if cfg.Palette == nil {
+		cfg.Palette = styles.DefaultPalette
 	}
-	m := &Model{ctx: ctx, d: d, cfg: cfg, keys: cfg.KeyMap, styles: styles.New(p, cfg.NoColor), view: buildView(d),
+	m := &Model{ctx: ctx, d: d, cfg: cfg, keys: cfg.KeyMap, styles: styles.New(cfg.Palette(true), cfg.NoColor), view: buildView(d),
 		layout: layout{collapsed: map[int32]bool{}}, attrs: true, help: help.New(), width: 80, height: 24}
 	m.refresh()
 	return m
@@ -117,8 +116,9 @@ func (m *Model) Close() {
 	}
 }
 
-// Init starts nothing: the diff is complete.
-func (m *Model) Init() tea.Cmd { return nil }
+// Init asks for the terminal's background, to pick the palette; nothing
+// else is to load: the diff is complete.
+func (m *Model) Init() tea.Cmd { return tea.RequestBackgroundColor }
 
 // refresh rebuilds the rows after the layout changed, keeping the cursor
 // on the same node where it is still shown.
@@ -139,7 +139,13 @@ func (m *Model) refresh() {
 }
 
 // treeHeight is how many tree rows fit.
-func (m *Model) treeHeight() int { return max(1, m.height-m.layersHeight()-3) }
+func (m *Model) treeHeight() int {
+	foot := 1
+	if m.fullHelp {
+		foot = len(m.fullHelpLines())
+	}
+	return max(1, m.height-m.layersHeight()-2-foot)
+}
 
 func (m *Model) clamp() {
 	m.cursor = max(0, min(m.cursor, len(m.rows)-1))
@@ -161,6 +167,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.SetWidth(msg.Width)
 		m.sizeOverlays()
 		m.clamp()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.styles = styles.New(m.cfg.Palette(msg.IsDark()), m.cfg.NoColor)
+		if m.pagerC != nil {
+			m.pagerC.Styles = m.styles
+		}
 		return m, nil
 	case comparedMsg:
 		if m.compare != nil && m.compare.change == msg.change {
@@ -210,6 +222,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		m.fullHelp = !m.fullHelp
+		m.clamp()
 		return nil
 	case key.Matches(msg, k.SwitchPane):
 		m.focus = 1 - m.focus

@@ -43,12 +43,15 @@ func (m *Model) Render() string {
 		lines = fit(lines, h-1)
 		lines = append(lines, m.footer(compareHelp{m.keys.Up, m.keys.Down, m.keys.PageDown, common.CloseBinding(m.keys.Cancel, m.keys.Quit)}))
 	default:
+		foot := []string{m.footer(m)}
+		if m.fullHelp {
+			foot = m.fullHelpLines()
+		}
 		lines = append(lines, m.header())
 		lines = append(lines, m.layerLines()...)
 		lines = append(lines, m.treeTitle())
 		lines = append(lines, m.treeLines()...)
-		lines = fit(lines, h-1)
-		lines = append(lines, m.footer(m))
+		lines = append(fit(lines, h-len(foot)), foot...)
 	}
 	lines = fit(lines, h)
 	for i, l := range lines {
@@ -175,6 +178,9 @@ func (m *Model) treeLines() []string {
 			delta = diff.Signed(n.delta)
 		}
 		name := tree.Printable(n.name)
+		if n.link != "" {
+			name += " → " + tree.Printable(n.link)
+		}
 		if n.dir {
 			name += "/"
 			if m.layout.collapsed[r.node] {
@@ -214,6 +220,13 @@ func (m *Model) footer(km interface {
 	return m.help.View(helpKeys{km})
 }
 
+// fullHelpLines is every key, in columns.
+func (m *Model) fullHelpLines() []string {
+	m.help.ShowAll = true
+	defer func() { m.help.ShowAll = false }()
+	return strings.Split(m.help.View(helpKeys{m}), "\n")
+}
+
 // helpKeys adapts a component's key lists to help.KeyMap.
 type helpKeys struct {
 	km interface {
@@ -228,13 +241,6 @@ func (h helpKeys) FullHelp() [][]key.Binding { return h.km.FullHelp() }
 // ShortHelp lists the tree's main keys, every key with "?" (fullHelp).
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
-	if m.fullHelp {
-		var all []key.Binding
-		for _, g := range m.FullHelp() {
-			all = append(all, g...)
-		}
-		return all
-	}
 	return []key.Binding{k.ToggleDir, k.Filter, k.Contents, k.HideUnmodified, k.Sort, k.SwitchPane, k.Help, k.Quit}
 }
 

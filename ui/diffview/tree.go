@@ -26,7 +26,8 @@ type vnode struct {
 	children []int32
 	change   int32 // index in Diff.Changes, -1 for none
 	dir      bool
-	size     int64 // NEW's bytes (OLD's for a removed path); a directory's: everything below
+	link     string // a symlink's target
+	size     int64  // NEW's bytes (OLD's for a removed path); a directory's: everything below
 	delta    int64 // its own size delta plus everything below
 	kinds    uint8 // the kinds of itself and everything below
 }
@@ -57,11 +58,16 @@ func buildView(d *diff.Diff) *view {
 			}
 			dir := true
 			var size int64
+			var link string
 			if id := nf.Cur(c); id != tree.NoEntry {
 				e := nf.Entry(id)
 				dir, size = e.Type == tree.TypeDir, e.Bytes()
+				if e.Type == tree.TypeSymlink {
+					link = nf.LinkTarget(e)
+				}
 			}
 			i := v.add(it.v, nf.Name(c), dir, size)
+			v.nodes[i].link = link
 			index[c] = i
 			stack = append(stack, item{c, i})
 			return true
@@ -84,6 +90,9 @@ func buildView(d *diff.Diff) *view {
 				parent = index[n]
 			}
 			i = v.add(parent, base, ch.Old.Type == "dir", ch.Old.Size)
+			if ch.Old.Type == "symlink" {
+				v.nodes[i].link = ch.Old.LinkTarget
+			}
 			if ch.Old.Type == "dir" {
 				removedDirs[ch.Path] = i
 			}
