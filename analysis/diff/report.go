@@ -55,7 +55,7 @@ func (d *Diff) Report(oldInfo, newInfo analysis.ImageInfo) Report {
 	nr := d.New.Report(newInfo, analysis.ReportOptions{})
 	s := d.Summary
 	rep := Report{ReportVersion: analysis.ReportVersion, Old: or.Image, New: nr.Image, SharedLayers: d.Shared,
-		Layers: LayersReport{Shared: nr.Layers[:d.Shared], Old: or.Layers[d.Shared:], New: nr.Layers[d.Shared:]},
+		Layers:  LayersReport{Shared: nr.Layers[:d.Shared], Old: or.Layers[d.Shared:], New: nr.Layers[d.Shared:]},
 		Summary: SummaryReport(s),
 		Changes: make([]ChangeReport, 0, len(d.Changes)),
 	}

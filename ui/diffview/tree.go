@@ -28,8 +28,8 @@ type vnode struct {
 	dir      bool
 	link     string // a symlink's target
 	size     int64  // NEW's bytes (OLD's for a removed path); a directory's: everything below
-	delta    int64 // its own size delta plus everything below
-	kinds    uint8 // the kinds of itself and everything below
+	delta    int64  // its own size delta plus everything below
+	kinds    uint8  // the kinds of itself and everything below
 }
 
 // view is the tree the explorer draws.
@@ -172,14 +172,6 @@ func (v *view) path(i int32) string {
 	}
 	slices.Reverse(parts)
 	return "/" + strings.Join(parts, "/")
-}
-
-// ownKind is the kind of node i itself.
-func (v *view) ownKind(i int32) uint8 {
-	if c := v.nodes[i].change; c >= 0 {
-		return kindBit(v.d.Changes[c].Kind)
-	}
-	return kindUnmodified
 }
 
 // row is one line of the tree as drawn.
