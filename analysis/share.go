@@ -7,6 +7,8 @@ import (
 	"hash/maphash"
 	"io"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/layerscope/layerscope/analysis/compression"
 	"github.com/layerscope/layerscope/tree"
 )
@@ -59,7 +61,7 @@ func ReadPair(ctx context.Context, a, b *Result, opts ...Option) (int, error) {
 	defer pb.Close()
 	own := make([]ownBlob, shared)
 	for i := range shared {
-		own[i] = b.ownBlob(ctx, i)
+		own[i] = b.ownBlob(ctx, i, a.Layers[i].Digest)
 		b.layers[i] = a.layers[i]
 	}
 	pa := a.parse(ctx, true, opts...)
@@ -118,10 +120,10 @@ type ownBlob struct {
 	sniff  error
 }
 
-func (b *Result) ownBlob(ctx context.Context, i int) ownBlob {
+func (b *Result) ownBlob(ctx context.Context, i int, aDigest v1.Hash) ownBlob {
 	o := ownBlob{layer: b.Layers[i], stated: b.Layers[i].Digest.Hex != ""}
-	if !o.stated || ctx.Err() != nil {
-		return o
+	if !o.stated || o.layer.Digest == aDigest || ctx.Err() != nil {
+		return o // nothing of its own, or the very blob a states too
 	}
 	rc, err := b.layers[i].Compressed()
 	if err != nil {
