@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/layerscope/layerscope/analysis/diff"
 	"github.com/layerscope/layerscope/analysis/synth"
 )
@@ -181,4 +183,34 @@ func TestDiffGateConfig(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, ".layerscope-ci.yaml"), []byte("diff:\n  lowestEfficiency: 0.9\n"), 0o644)
 	hostileError(t, runIn(t, dir, env, "diff", "--ci", atix, basic), `unknown diff rule "lowestEfficiency"`)
+}
+
+// TestDiffPlatformAppliesToBoth: --platform picks the image of both
+// indexes.
+func TestDiffPlatformAppliesToBoth(t *testing.T) {
+	amd, arm := v1.Platform{OS: "linux", Architecture: "amd64"}, v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	old, new := filepath.Join(t.TempDir(), "old"), filepath.Join(t.TempDir(), "new")
+	for _, l := range []struct {
+		dir       string
+		platforms []v1.Platform
+	}{{old, []v1.Platform{amd, arm}}, {new, []v1.Platform{arm, amd}}} {
+		idx, err := synth.PlatformIndex(l.platforms...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := synth.WriteLayout(l.dir, "multi", idx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"linux/amd64", "linux/arm64"} {
+		r := runLS(t, "diff", "--json", "-", "--platform", p, "oci:"+old+":multi", "oci:"+new+":multi")
+		var rep diff.Report
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+			t.Fatalf("%s: exit %d, %v\n%s", p, r.code, err, r.stderr)
+		}
+		if !strings.HasPrefix(rep.Old.Platform, p) || !strings.HasPrefix(rep.New.Platform, p) || len(rep.Changes) != 0 {
+			t.Errorf("--platform %s: old %s, new %s, %d changes", p, rep.Old.Platform, rep.New.Platform, len(rep.Changes))
+		}
+	}
+	hostileError(t, runLS(t, "diff", "--json", "-", "--platform", "linux/s390x", "oci:"+old+":multi", "oci:"+new+":multi"), "old image: ")
 }
