@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"regexp"
+	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -62,6 +64,8 @@ type Model struct {
 
 	filtering bool // typing a filter
 	query     string
+	regex     bool                   // the query is a regular expression
+	matches   func(path string) bool // the query's test, nil without one
 	attrs     bool // the size column
 
 	compare *compareOverlay
@@ -340,6 +344,9 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Cancel):
 		m.filtering = false
 		m.setFilter("")
+	case key.Matches(msg, k.FilterRegex):
+		m.regex = !m.regex
+		m.setFilter(m.query)
 	case msg.Code == tea.KeyBackspace:
 		if r := []rune(m.query); len(r) > 0 {
 			m.setFilter(string(r[:len(r)-1]))
@@ -351,10 +358,22 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) setFilter(q string) {
-	m.query = q
-	m.layout.keep = nil
-	if q != "" {
-		m.layout.keep = m.view.match(q)
+	m.query, m.status = q, ""
+	m.layout.keep, m.matches = nil, nil
+	switch {
+	case q == "":
+	case m.regex:
+		re, err := regexp.Compile(q)
+		if err != nil {
+			m.status = "invalid regular expression: " + err.Error()
+			break
+		}
+		m.matches = re.MatchString
+	default:
+		m.matches = func(p string) bool { return strings.Contains(p, q) }
+	}
+	if m.matches != nil {
+		m.layout.keep = m.view.match(m.matches)
 	}
 	m.refresh()
 }
@@ -362,12 +381,12 @@ func (m *Model) setFilter(q string) {
 // jump moves to the next (dir 1) or previous row whose own name or path
 // matches the filter.
 func (m *Model) jump(dir int) {
-	if m.query == "" || len(m.rows) == 0 {
+	if m.matches == nil || len(m.rows) == 0 {
 		return
 	}
 	for i := 1; i <= len(m.rows); i++ {
 		j := ((m.cursor+dir*i)%len(m.rows) + len(m.rows)) % len(m.rows)
-		if containsName(m.view, m.rows[j].node, m.query) {
+		if m.matches(m.view.path(m.rows[j].node)) {
 			m.cursor = j
 			m.clamp()
 			return

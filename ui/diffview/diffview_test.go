@@ -219,3 +219,16 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 }
+
+func TestRegexFilter(t *testing.T) {
+	m := model(t, 120, 40, true)
+	press(m, "/", "ctrl+r", "\\", ".", "t", "x", "t", "$", "enter")
+	s := screen(m)
+	if !strings.Contains(s, "added.txt") || !strings.Contains(s, "gone.txt") || strings.Contains(s, "server.conf") || !strings.Contains(s, `filter \.txt$`) {
+		t.Errorf("filtered by regex:\n%s", s)
+	}
+	press(m, "/", "(")
+	if s := screen(m); !strings.Contains(s, "invalid regular expression") {
+		t.Errorf("an invalid regex:\n%s", s)
+	}
+}

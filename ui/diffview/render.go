@@ -212,7 +212,15 @@ func (m *Model) footer(km interface {
 }) string {
 	switch {
 	case m.filtering:
-		return m.styles.Key.Render("/") + tree.Printable(m.query) + "█" + m.styles.Dim.Render("  enter keep • esc clear")
+		prompt := "/"
+		if m.regex {
+			prompt = "regex /"
+		}
+		line := m.styles.Key.Render(prompt) + tree.Printable(m.query) + "█" + m.styles.Dim.Render("  enter keep • esc clear • ctrl+r regex")
+		if m.status != "" {
+			line += "  " + m.styles.Error.Render(tree.Printable(m.status))
+		}
+		return line
 	case m.status != "":
 		return m.styles.Error.Render(m.status)
 	}
@@ -285,7 +293,3 @@ func (m *Model) styleDiff(lines []string) []string {
 	return out
 }
 
-// containsName reports whether node n's path contains q.
-func containsName(v *view, n int32, q string) bool {
-	return strings.Contains(v.path(n), q)
-}

@@ -239,11 +239,11 @@ func (v *view) rows(l layout) []row {
 	return out
 }
 
-// match marks the nodes whose path contains q, and their ancestors.
-func (v *view) match(q string) []bool {
+// match marks the nodes whose path matches, and their ancestors.
+func (v *view) match(matches func(path string) bool) []bool {
 	keep := make([]bool, len(v.nodes))
 	for i := len(v.nodes) - 1; i > 0; i-- {
-		if keep[i] || strings.Contains(v.path(int32(i)), q) {
+		if keep[i] || matches(v.path(int32(i))) {
 			keep[i] = true
 			keep[v.nodes[i].parent] = true
 		}
