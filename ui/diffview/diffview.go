@@ -66,7 +66,7 @@ type Model struct {
 	query     string
 	regex     bool                   // the query is a regular expression
 	matches   func(path string) bool // the query's test, nil without one
-	attrs     bool // the size column
+	attrs     bool                   // the size column
 
 	compare *compareOverlay
 	pager   *pager.Model

@@ -292,4 +292,3 @@ func (m *Model) styleDiff(lines []string) []string {
 	}
 	return out
 }
-
