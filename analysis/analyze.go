@@ -40,6 +40,7 @@ type options struct {
 	lazy       bool
 	seed       *maphash.Seed // WithContentSeed; else a new one per parse
 	fromLayer  int           // the first layer to parse (ReadPair: the others are shared)
+	lazyBelow  *int          // with lazy, only layers below this are read headers-only (ReadPair)
 }
 
 // Option tunes Parse and Analyze.

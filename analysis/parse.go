@@ -145,7 +145,11 @@ func (p *Parser) start(o options, seed maphash.Seed) {
 				if !ok {
 					return
 				}
-				d, err := lr.safeRead(p.ctx, p.layers[i])
+				r := lr
+				if lr.lazy && o.lazyBelow != nil && i >= *o.lazyBelow {
+					r = &layerReader{seed: lr.seed, progress: lr.progress, zstd: lr.zstd, verify: lr.verify}
+				}
+				d, err := r.safeRead(p.ctx, p.layers[i])
 				prog.layerDone()
 				p.results[i] <- readResult{d, err} // buffered: never blocks
 			}

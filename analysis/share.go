@@ -24,6 +24,10 @@ func WithContentSeed(s maphash.Seed) Option { return func(o *options) { o.seed =
 // elsewhere (ReadPair).
 func fromLayer(i int) Option { return func(o *options) { o.fromLayer = max(i, 0) } }
 
+// headersOnlyBelow limits WithHeadersOnly to the layers below i: the
+// others are read whole, their files hashed on the way.
+func headersOnlyBelow(i int) Option { return func(o *options) { o.lazyBelow = &i } }
+
 // SharedLayers is how many leading layers a and b have in common: the same
 // diff ID (the digest of the uncompressed tar, so the same entries) at the
 // same position, from the bottom up to the first difference.
@@ -56,15 +60,18 @@ func (e *ReadError) Unwrap() error { return e.Err }
 func ReadPair(ctx context.Context, a, b *Result, opts ...Option) (int, error) {
 	shared := SharedLayers(a, b)
 	opts = append(append([]Option{}, opts...), WithContentSeed(maphash.MakeSeed()))
+	// With WithHeadersOnly, only the shared layers are read header by
+	// header: what either image has of its own is read whole, as its
+	// same-size files would have to be read to be compared anyway.
 	// b's own parse sets its options; the shared layers are merged first.
-	pb := b.parse(ctx, true, append(opts, fromLayer(shared))...)
+	pb := b.parse(ctx, true, append(opts, fromLayer(shared), headersOnlyBelow(shared))...)
 	defer pb.Close()
 	own := make([]ownBlob, shared)
 	for i := range shared {
 		own[i] = b.ownBlob(ctx, i, a.Layers[i].Digest)
 		b.layers[i] = a.layers[i]
 	}
-	pa := a.parse(ctx, true, opts...)
+	pa := a.parse(ctx, true, append(opts, headersOnlyBelow(shared))...)
 	defer pa.Close()
 	for {
 		pl, err := pa.Next()
