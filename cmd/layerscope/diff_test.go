@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -213,4 +215,24 @@ func TestDiffPlatformAppliesToBoth(t *testing.T) {
 		}
 	}
 	hostileError(t, runLS(t, "diff", "--json", "-", "--platform", "linux/s390x", "oci:"+old+":multi", "oci:"+new+":multi"), "old image: ")
+}
+
+// TestDiffSignals: a signal while a diff reads (the new image from an
+// engine that is still exporting, or two archives) stops it with 128+n and
+// one line, removes the spooled export and leaves the old report.
+func TestDiffSignals(t *testing.T) {
+	archive := bigDockerArchive(t)
+	hanging := fakeEngine(t, archive, true)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(signalName(sig), func(t *testing.T) {
+			report, check := reportDir(t)
+			signalled(t, signalRun{args: []string{"diff", "--json", report, "--quiet", archive, "docker://layerscope-signals:1"},
+				env: []string{"DOCKER_HOST=" + hanging}, ready: spooled(1 << 20)}, sig)
+			check()
+			report, check = reportDir(t)
+			other := testdata("fixtures", "basic.docker.tar")
+			signalled(t, signalRun{args: []string{"diff", "--json", report, "--quiet", other, archive}, ready: after(100 * time.Millisecond)}, sig)
+			check()
+		})
+	}
 }
