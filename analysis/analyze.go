@@ -106,6 +106,8 @@ type Result struct {
 	seed       maphash.Seed // of the content hashes
 	verified   bool         // every layer's digests were checked
 	done       bool
+	sharedFrom *Result      // ReadPair: the result whose read of the first sharedN layers this one merged
+	sharedN    int
 }
 
 // Plan describes img from its manifest and config alone, before any layer

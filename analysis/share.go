@@ -114,7 +114,19 @@ func ReadPair(ctx context.Context, a, b *Result, opts ...Option) (int, error) {
 	if err := b.resolveLazy(ctx); err != nil {
 		return 0, &ReadError{1, err}
 	}
+	b.sharedFrom, b.sharedN = a, shared
 	return shared, nil
+}
+
+// ReadTogether is how many leading layers ReadPair merged into b from a's
+// read of them: there, both trees hold the very same entries, in the same
+// order, with the same NodeIDs and EntryIDs. It is 0 for analyses read
+// apart, whose equal diff IDs are only what the images claim.
+func ReadTogether(a, b *Result) int {
+	if b.sharedFrom == a {
+		return b.sharedN
+	}
+	return 0
 }
 
 // ownBlob is what b's report says of a shared layer's own blob, which is

@@ -91,6 +91,9 @@ func TestReadPairSharesLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if analysis.ReadTogether(a, b) != 2 || analysis.ReadTogether(a, alone) != 0 || analysis.ReadTogether(b, a) != 0 || a.SameSeed(alone) {
+		t.Errorf("ReadTogether: %d, apart %d", analysis.ReadTogether(a, b), analysis.ReadTogether(a, alone))
+	}
 	if got, want := files(t, b), files(t, alone); got != want {
 		t.Errorf("the shared read gives\n%s\nits own analysis\n%s", got, want)
 	}

@@ -18,7 +18,7 @@ import (
 // compare.
 type pending struct {
 	old, new   *analysis.Result
-	shared     int
+	shared     int  // layers read together (analysis.ReadTogether)
 	comparable bool // the two analyses share a content seed
 	pairs      []pendingPair
 }
@@ -28,8 +28,8 @@ type pendingPair struct {
 	o, n   tree.EntryID
 }
 
-func newPending(old, new *analysis.Result) *pending {
-	return &pending{old: old, new: new, shared: analysis.SharedLayers(old, new), comparable: old.SameSeed(new)}
+func newPending(old, new *analysis.Result, together int) *pending {
+	return &pending{old: old, new: new, shared: together, comparable: old.SameSeed(new)}
 }
 
 // differ compares two same-size regular files by what is known: the very
@@ -37,8 +37,8 @@ func newPending(old, new *analysis.Result) *pending {
 // neither tells.
 func (p *pending) differ(o, n tree.EntryID) (differ, queued bool) {
 	oe, ne := p.old.FS.Entry(o), p.new.FS.Entry(n)
-	// Shared layers are merged first, from the same tar, into both trees:
-	// the same entry there has the same EntryID on both sides.
+	// Layers read together are merged first, from one read, into both
+	// trees: the same entry there has the same EntryID on both sides.
 	if o == n && oe.Layer == ne.Layer && int(oe.Layer) < p.shared {
 		return false, false
 	}

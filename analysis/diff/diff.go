@@ -105,8 +105,9 @@ type Diff struct {
 // per side; that is the only I/O, and ctx bounds it.
 func Compare(ctx context.Context, old, new *analysis.Result) (*Diff, error) {
 	d := &Diff{Old: old, New: new, Shared: analysis.SharedLayers(old, new)}
-	c := comparer{d: d, pending: newPending(old, new),
-		oldTouched: touched(old.FS, d.Shared), newTouched: touched(new.FS, d.Shared)}
+	together := analysis.ReadTogether(old, new)
+	c := comparer{d: d, pending: newPending(old, new, together), together: together,
+		oldTouched: touched(old.FS, together), newTouched: touched(new.FS, together)}
 	c.walk()
 	if err := c.pending.resolve(ctx, d); err != nil {
 		return nil, err
@@ -135,8 +136,9 @@ func Compare(ctx context.Context, old, new *analysis.Result) (*Diff, error) {
 type comparer struct {
 	d       *Diff
 	pending *pending
-	// Per node, whether a layer above the shared ones has an entry at
-	// it or below it.
+	// The layers read together (analysis.ReadTogether), and per node
+	// whether a layer above them has an entry at it or below it.
+	together               int
 	oldTouched, newTouched []bool
 }
 
@@ -159,12 +161,12 @@ func touched(f *tree.FS, shared int) []bool {
 
 // same reports whether o and n are the same entry with the same subtree
 // without looking: neither image's own layers touch them, so both hold
-// what the shared layers put there. (The shared layers are merged first,
-// from the same tars, so their paths have the same NodeIDs in both.)
+// what the shared layers put there. (Layers read together are merged
+// first, from one read, so their paths have the same NodeIDs in both.)
 // Anything above it that hides it (a whiteout, an opaque marker, a
 // replacement) makes it not live, which the walk sees first.
 func (c *comparer) same(o, n tree.NodeID) bool {
-	return o == n && !c.oldTouched[o] && !c.newTouched[n] && c.d.Shared > 0
+	return c.together > 0 && o == n && !c.oldTouched[o] && !c.newTouched[n]
 }
 
 // record is n's record in f.
