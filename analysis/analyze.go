@@ -106,7 +106,7 @@ type Result struct {
 	seed       maphash.Seed // of the content hashes
 	verified   bool         // every layer's digests were checked
 	done       bool
-	sharedFrom *Result      // ReadPair: the result whose read of the first sharedN layers this one merged
+	sharedFrom *Result // ReadPair: the result whose read of the first sharedN layers this one merged
 	sharedN    int
 }
 
