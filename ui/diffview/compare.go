@@ -45,10 +45,11 @@ type comparedMsg struct {
 // opener reads a file's bytes; it holds no reference to the tree.
 type opener func(ctx context.Context) (io.ReadCloser, error)
 
-// locate finds the bytes of a record's entry in res, on the Update
-// goroutine (the results are done: nothing changes them).
+// locate finds the bytes of a record's entry in res (a hardlink's at its
+// target), on the Update goroutine (the results are done: nothing
+// changes them).
 func locate(res *analysis.Result, r *diff.Record) opener {
-	if r == nil || r.Type != "file" || r.Entry == tree.NoEntry {
+	if r == nil || (r.Type != "file" && r.Type != "hardlink") || r.Entry == tree.NoEntry {
 		return nil
 	}
 	f, err := content.Locate(res, r.Entry)
