@@ -236,3 +236,37 @@ func TestDiffSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffHostileNames: names with escape sequences and newlines reach the
+// text output printable and on one line, and the JSON report intact.
+func TestDiffHostileNames(t *testing.T) {
+	old := writeDockerSave(t, []string{"old:1"}, []string{"l0.tar"}, []synth.Entry{synth.File("plain", "p")})
+	new := writeDockerSave(t, []string{"new" + evil + ":1"}, []string{"l0.tar"}, []synth.Entry{synth.File("plain", "p"), synth.File("evil"+evil, "e"),
+		synth.Symlink("link", evil)})
+	r := runLS(t, "diff", "--format", "text", old, new)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	noControl(t, "the text output", r.stdout)
+	if strings.Contains(r.stdout, "\nlayerscope: fake line") {
+		t.Errorf("a name forged a line:\n%s", r.stdout)
+	}
+	rep := diffJSONOf(t, runLS(t, "diff", "--json", "-", old, new))
+	if len(rep.Changes) != 2 || rep.Changes[0].Path != "/evil"+evil || rep.Changes[1].New.LinkTarget != evil {
+		t.Errorf("changes %+v", rep.Changes)
+	}
+	g := runLS(t, "diff", "--ci", "--format", "github", "--forbiddenPaths", "**/evil*", old, new)
+	noControl(t, "the annotations", g.stdout)
+	if g.code != 1 || strings.Count(g.stdout, "\n") != 2 {
+		t.Errorf("github annotations: exit %d\n%s", g.code, g.stdout)
+	}
+}
+
+func diffJSONOf(t *testing.T, r result) diff.Report {
+	t.Helper()
+	var rep diff.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v: %s", r.code, err, r.stderr)
+	}
+	return rep
+}
