@@ -103,6 +103,7 @@ type Result struct {
 	seed       maphash.Seed // of the content hashes
 	verified   bool         // every layer's digests were checked
 	done       bool
+	adv        adviceState // inspect.go
 }
 
 // Plan describes img from its manifest and config alone, before any layer
@@ -146,6 +147,7 @@ func Plan(img v1.Image) (*Result, error) {
 		res.measure(0)
 		res.done = true
 	}
+	redactHistory(res.Layers)
 	res.Warnings = res.warn.lines()
 	return res, nil
 }
@@ -219,6 +221,7 @@ func (r *Result) Merge(pl *ParsedLayer) error {
 		r.warn.addf("layer %d: content digest %s does not match the config's diff_id %s", i, d.diffID, l.DiffID)
 	}
 	r.warn.merge(&d.warnings, fmt.Sprintf("layer %d: ", i))
+	r.keepSecrets(d)
 	r.merger.addLayer(d)
 	pl.data = nil // the parsed form is no longer needed
 	r.merged = i + 1

@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/layerscope/layerscope/analysis/advice"
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -32,27 +33,36 @@ type ReportOptions struct {
 
 // Report is the stable JSON form of an analysis (docs/json-report.md).
 type Report struct {
-	ReportVersion int           `json:"reportVersion"`
-	Image         ImageReport   `json:"image"`
-	Layers        []LayerReport `json:"layers"`
+	ReportVersion int         `json:"reportVersion"`
+	Image         ImageReport `json:"image"`
+	// Advice: what to change to shrink the image, and the secrets it
+	// ships, largest first (analysis/advice). Before Layers: WriteJSON
+	// streams the layers after the rest.
+	Advice []advice.Finding `json:"advice"`
+	Layers []LayerReport    `json:"layers"`
 }
 
 // ImageReport is the report's "image" object.
 type ImageReport struct {
-	Name                string         `json:"name"`
-	Source              string         `json:"source"`
-	Digest              string         `json:"digest"`
-	ConfigDigest        string         `json:"configDigest"`
-	Platform            string         `json:"platform"`
-	SizeBytes           int64          `json:"sizeBytes"`
-	CompressedSizeBytes int64          `json:"compressedSizeBytes"`
-	VisibleBytes        int64          `json:"visibleBytes"`
-	WastedBytes         int64          `json:"wastedBytes"`
-	Efficiency          float64        `json:"efficiency"`
-	UserSizeBytes       int64          `json:"userSizeBytes"`
-	UserWastedPercent   float64        `json:"userWastedPercent"`
-	Wasted              []WastedReport `json:"wasted"`
-	Warnings            []string       `json:"warnings"`
+	Name                string  `json:"name"`
+	Source              string  `json:"source"`
+	Digest              string  `json:"digest"`
+	ConfigDigest        string  `json:"configDigest"`
+	Platform            string  `json:"platform"`
+	SizeBytes           int64   `json:"sizeBytes"`
+	CompressedSizeBytes int64   `json:"compressedSizeBytes"`
+	VisibleBytes        int64   `json:"visibleBytes"`
+	WastedBytes         int64   `json:"wastedBytes"`
+	Efficiency          float64 `json:"efficiency"`
+	UserSizeBytes       int64   `json:"userSizeBytes"`
+	UserWastedPercent   float64 `json:"userWastedPercent"`
+	// ReclaimableBytes is the advice's total, no byte counted twice.
+	ReclaimableBytes int64 `json:"reclaimableBytes"`
+	// AdviceNotChecked: kinds of advice that were not checked because
+	// file contents were skipped (--no-verify).
+	AdviceNotChecked []string       `json:"adviceNotChecked"`
+	Wasted           []WastedReport `json:"wasted"`
+	Warnings         []string       `json:"warnings"`
 }
 
 // WastedReport is one wasted file.
@@ -114,6 +124,7 @@ func (r *Result) Report(info ImageInfo, opts ReportOptions) Report {
 		WastedBytes: m.WastedBytes, Efficiency: m.Efficiency, UserSizeBytes: m.UserSizeBytes,
 		UserWastedPercent: m.UserWastedPercent, Wasted: []WastedReport{}, Warnings: r.Warnings,
 	}, Layers: []LayerReport{}}
+	r.reportAdvice(&rep)
 	if rep.Image.Warnings == nil {
 		rep.Image.Warnings = []string{}
 	}
