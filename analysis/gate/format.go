@@ -127,13 +127,14 @@ func writeText(w io.Writer, r Report) error {
 		}
 	}
 
+	writeAdviceText(line, r, command)
 	line("")
 	line("%s", styleHead.Render("Rules"))
 	for _, res := range r.Gate.Results {
 		detail := res.Message
 		switch {
 		case res.Status == Skip:
-		case res.Rule == ForbiddenPaths:
+		case res.Rule == ForbiddenPaths || res.Rule == Secrets:
 			detail = fmt.Sprintf("%s, none allowed", res.Actual)
 		case res.Rule == LowestEfficiency:
 			detail = fmt.Sprintf("%s, minimum %s", res.Actual, res.Allowed)
