@@ -196,16 +196,14 @@ func keyType(b []byte) string {
 }
 
 // redact shows the first shown bytes of a value (a format's fixed prefix)
-// and two more, but never more than half of it, then "…".
+// and two more, but never more than half of it, then "…". A key's BEGIN
+// line is shown alone: it names the format, not the material.
 func redact(v []byte, shown int) string {
 	n := min(shown+2, len(v)/2)
-	if shown > len(v)/2 && shown < len(v) {
-		n = shown // a key's BEGIN line: the format, not the material
+	if bytes.HasPrefix(v, []byte("-----BEGIN ")) && shown < len(v) {
+		n = shown
 	}
-	if n < 0 {
-		n = 0
-	}
-	return string(bytes.ToValidUTF8(v[:n], nil)) + "…"
+	return string(bytes.ToValidUTF8(v[:max(n, 0)], nil)) + "…"
 }
 
 func newMatch(b []byte, typ, name string, start, end, shown int) Match {

@@ -79,7 +79,7 @@ RUN rm /root/.ssh/id_rsa
 # a secret in ENV (an empty step: it belongs to layer 11)
 ENV API_TOKEN=%s
 # 12: a token in a RUN command
-RUN echo "%s" > /dev/null
+RUN echo "%s" > /dev/null && touch /app/ran
 # 13, 14: CA bundles, 15: a document that mentions passwords: nothing
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY ca-bundle.pem /app/ca-bundle.pem
@@ -137,6 +137,9 @@ func writeAdviceContext(t *testing.T) adviceFixture {
 		needOrSkip(t, "busybox-static at /bin/busybox")
 	}
 	write("busybox", bb)
+	if err := os.Chmod(filepath.Join(fx.dir, "busybox"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for i, n := range []int{120000, 45000, 9000} {
 		rel := fmt.Sprintf("http-v2/%x/%x/%x/%064x", i, i+3, i+7, i)
 		write("pip-cache/"+rel, random(n))
@@ -292,6 +295,9 @@ type wantFinding struct {
 func checkDirtyAdvice(t *testing.T, fx adviceFixture, rep adviceReport) {
 	t.Helper()
 	if len(rep.Layers) != 16 {
+		for _, l := range rep.Layers {
+			t.Logf("layer %d: %s", l.Index, l.Command)
+		}
 		t.Fatalf("%d layers, want 16", len(rep.Layers))
 	}
 	largest := func(m map[string]int64) (ps []string, total int64) {
