@@ -16,7 +16,11 @@ const (
 
 // what says which secret: its type, redacted start and length.
 func what(m Match) string {
-	return fmt.Sprintf("a %s (%s)", m.Type, Describe(m.Redacted, m.Length))
+	article := "a"
+	if strings.ContainsRune("aeiouAEIOU", rune(m.Type[0])) || strings.HasPrefix(m.Type, "npm") {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s (%s)", article, m.Type, Describe(m.Redacted, m.Length))
 }
 
 func secretOf(m Match, where, name string) *Secret {

@@ -91,7 +91,7 @@ func secretsRule(res *analysis.Result, adv advice.Report) RuleResult {
 		r.Message += " (file contents were not read: --no-verify)"
 	}
 	if len(hits) > 0 {
-		r.Message = fmt.Sprintf("%d secrets, first a %s in %s (layer %d)", len(hits), hits[0].Pattern, hits[0].Path, hits[0].Layer)
+		r.Message = fmt.Sprintf("%s, the first %s in %s (layer %d)", countOf(len(hits), "secret"), hits[0].Pattern, hits[0].Path, hits[0].Layer)
 	}
 	return verdict(r, len(hits) > 0)
 }
@@ -126,7 +126,7 @@ func writeAdviceText(line func(string, ...any), r Report, command func(int) stri
 	}
 	if len(shrink) > 0 || len(r.Image.AdviceNotChecked) > 0 {
 		line("")
-		line("%s", styleHead.Render(fmt.Sprintf("How to shrink (%s reclaimable, %d findings)", humanize.Bytes(uint64(r.Image.ReclaimableBytes)), len(shrink))))
+		line("%s", styleHead.Render(fmt.Sprintf("How to shrink (%s reclaimable, %s)", humanize.Bytes(uint64(r.Image.ReclaimableBytes)), countOf(len(shrink), "finding"))))
 		for _, f := range shrink[:min(topAdvice, len(shrink))] {
 			line("  %9s  %s  %s", humanize.Bytes(uint64(f.Bytes)), f.Kind, tree.Printable(f.Message))
 			line("             fix: %s", tree.Printable(f.Fix))
@@ -162,4 +162,11 @@ func writeAdviceText(line func(string, ...any), r Report, command func(int) stri
 		}
 		line("             fix: %s", tree.Printable(f.Fix))
 	}
+}
+
+func countOf(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
