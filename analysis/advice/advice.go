@@ -141,18 +141,37 @@ func first(p []string) string {
 
 // reclaimable sums the bytes of every entry some finding claims, each once.
 func reclaimable(f *tree.FS, fs []Finding) int64 {
-	seen := map[tree.EntryID]struct{}{}
+	seen := newEntrySet(f)
 	var total int64
 	for _, x := range fs {
 		for _, id := range x.claims {
-			if _, ok := seen[id]; ok {
-				continue
+			if seen.add(id) {
+				total = addSat(total, f.Entry(id).Bytes())
 			}
-			seen[id] = struct{}{}
-			total = addSat(total, f.Entry(id).Bytes())
 		}
 	}
 	return total
+}
+
+// entrySet is a set of entries as one bit each: claims can be most of an
+// image's entries (a tree of copies), and a map of them costs far more.
+type entrySet []uint64
+
+func newEntrySet(f *tree.FS) entrySet { return make(entrySet, f.NumEntries()/64+1) }
+
+// add adds id and reports whether it was new.
+func (s entrySet) add(id tree.EntryID) bool {
+	w, bit := id/64, uint64(1)<<(id%64)
+	if int(w) >= len(s) || s[w]&bit != 0 {
+		return false
+	}
+	s[w] |= bit
+	return true
+}
+
+func (s entrySet) has(id tree.EntryID) bool {
+	w := id / 64
+	return int(w) < len(s) && s[w]&(1<<(id%64)) != 0
 }
 
 // addSat adds sizes that the analysis has checked already; it saturates

@@ -257,29 +257,39 @@ var skipDirs = []string{"usr/", "lib/", "lib32/", "lib64/", "libx32/", "bin/", "
 
 var skipParts = []string{"/node_modules/", "/site-packages/", "/dist-packages/", "/.cache/", "/.npm/", "/pkg/mod/", "/.m2/", "/.gradle/", "/ca-certificates/"}
 
-// textExts are the kinds of file a secret is written into.
-var textExts = map[string]bool{
-	"": true, ".env": true, ".json": true, ".yaml": true, ".yml": true, ".toml": true, ".ini": true, ".conf": true, ".cfg": true,
-	".config": true, ".properties": true, ".xml": true, ".txt": true, ".sh": true, ".bash": true, ".zsh": true, ".py": true,
-	".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".rb": true, ".php": true, ".go": true, ".tf": true, ".tfvars": true,
-	".cnf": true, ".pem": true, ".key": true, ".p8": true, ".secret": true, ".secrets": true, ".token": true, ".credentials": true,
-	".cred": true, ".creds": true, ".rc": true, ".asc": true, ".gpg": true, ".local": true, ".production": true, ".prod": true,
+// textExt: the kinds of file a secret is written into (a switch: it is
+// asked for every file).
+func textExt(ext string) bool {
+	switch ext {
+	case "", ".env", ".json", ".yaml", ".yml", ".toml", ".ini", ".conf", ".cfg", ".config", ".properties", ".xml", ".txt",
+		".sh", ".bash", ".zsh", ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".php", ".go", ".tf", ".tfvars", ".cnf", ".pem",
+		".key", ".p8", ".secret", ".secrets", ".token", ".credentials", ".cred", ".creds", ".rc", ".asc", ".gpg", ".local",
+		".production", ".prod":
+		return true
+	}
+	return false
 }
 
 // Candidate returns how many bytes of the file at p (clean, relative to
 // the image root) are worth scanning for secrets: 0 for none. It is called
-// for every file of every layer, so it only looks at the name.
+// for every file of every layer, so it only looks at the name, cheapest
+// test first: most files are rejected by their extension.
 func Candidate(p string, size int64) int {
 	if size <= 0 {
 		return 0
 	}
-	base := path.Base(p)
-	for _, c := range credFiles {
-		if c.match(p, base) {
-			return int(min(size, maxCredScan))
-		}
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	if credName(p, base) {
+		return int(min(size, maxCredScan))
 	}
 	if size > maxScan {
+		return 0
+	}
+	ext := ""
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		ext = base[i:]
+	}
+	if !textExt(ext) && !textExt(strings.ToLower(ext)) && !strings.HasPrefix(base, "id_") {
 		return 0
 	}
 	for _, d := range skipDirs {
@@ -292,10 +302,25 @@ func Candidate(p string, size int64) int {
 			return 0
 		}
 	}
-	if !textExts[strings.ToLower(path.Ext(base))] && !strings.HasPrefix(base, "id_") {
-		return 0
-	}
 	return int(size)
+}
+
+// credName reports whether a credential file rule covers p; a switch on
+// the base name first, so that other files cost one comparison or two.
+func credName(p, base string) bool {
+	switch base {
+	case ".netrc", "_netrc", ".git-credentials", ".npmrc", ".pypirc", ".env", "credentials", "config.json":
+	default:
+		if !strings.HasPrefix(base, ".env.") {
+			return false
+		}
+	}
+	for _, c := range credFiles {
+		if c.match(p, base) {
+			return true
+		}
+	}
+	return false
 }
 
 // ScanFile finds the secrets in data, the first bytes of the file at p

@@ -1,7 +1,6 @@
 package advice
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -161,8 +160,11 @@ type dupKey struct {
 // package cache) is the one counted as reclaimed where possible.
 func duplicates(in Input, prior []Finding) []Finding {
 	f := in.FS
-	firstOf := make(map[dupKey]tree.EntryID, 1024)
-	groups := map[dupKey]*group{}
+	// One lookup per file: the value is the first copy's EntryID, or
+	// ^index into groups once a second copy is seen.
+	seen := make(map[dupKey]int64, f.NumEntries())
+	var groups []*group
+	var keys []dupKey
 	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
 		e := f.Entry(id)
 		if e.Type != tree.TypeFile || e.Size <= 0 {
@@ -172,33 +174,34 @@ func duplicates(in Input, prior []Finding) []Finding {
 			continue
 		}
 		k := dupKey{e.Size, e.Hash}
-		fid, seen := firstOf[k]
-		if !seen {
-			firstOf[k] = id
-			continue
+		v, ok := seen[k]
+		switch {
+		case !ok:
+			seen[k] = int64(id)
+		case v >= 0:
+			seen[k] = ^int64(len(groups))
+			groups = append(groups, &group{ids: []tree.EntryID{tree.EntryID(v), id}})
+			keys = append(keys, k)
+		default:
+			g := groups[^v]
+			g.ids = append(g.ids, id)
 		}
-		g := groups[k]
-		if g == nil {
-			g = &group{}
-			g.ids = append(g.ids, fid)
-			groups[k] = g
-		}
-		g.ids = append(g.ids, id)
 	}
 	if len(groups) == 0 {
 		return nil
 	}
-	claimed := map[tree.EntryID]bool{}
+	claimed := newEntrySet(f)
 	for _, x := range prior {
 		for _, id := range x.claims {
-			claimed[id] = true
+			claimed.add(id)
 		}
 	}
 	var out []Finding
-	for k, g := range groups {
+	for gi, g := range groups {
+		k := keys[gi]
 		keep := 0
 		for i, id := range g.ids {
-			if !claimed[id] {
+			if !claimed.has(id) {
 				keep = i
 				break
 			}
@@ -217,6 +220,5 @@ func duplicates(in Input, prior []Finding) []Finding {
 			claims:  claims,
 		})
 	}
-	slices.SortFunc(out, func(a, b Finding) int { return cmp.Compare(a.claims[0], b.claims[0]) })
 	return out
 }
