@@ -83,8 +83,8 @@ func scanAssignments(b []byte, out []Match) []Match {
 			quote = b[vs]
 			vs++
 		}
-		ve := vs
-		for ve < len(b) && b[ve] > ' ' && b[ve] != quote && b[ve] != ';' && b[ve] != 0x7f && (quote != 0 || (b[ve] != '"' && b[ve] != '\'')) {
+		ve, vmax := vs, min(len(b), vs+maxToken)
+		for ve < vmax && b[ve] > ' ' && b[ve] != quote && b[ve] != ';' && b[ve] != 0x7f && (quote != 0 || (b[ve] != '"' && b[ve] != '\'')) {
 			ve++
 		}
 		if !plausibleValue(b[vs:ve]) {
@@ -197,7 +197,7 @@ func keyValues(keys ...string) func(b []byte, typ string, out []Match) []Match {
 				if i > 0 && isAlnum(b[i-1]) || (off < len(b) && isNameByte(b[off])) {
 					continue
 				}
-				s, e, ok := assigned(b, off)
+				s, e, ok := assigned(b, off, maxValue)
 				if !ok || e-s < 4 || bytes.HasPrefix(b[s:e], []byte("${")) {
 					continue
 				}

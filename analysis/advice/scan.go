@@ -36,9 +36,22 @@ func isUpperNum(c byte) bool {
 func isWordTok(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 func isB64(c byte) bool     { return isAlnum(c) || c == '+' || c == '/' || c == '=' }
 
-// run returns the end of the run of bytes in class starting at i.
-func run(b []byte, i int, class func(byte) bool) int {
-	for i < len(b) && class(b[i]) {
+// maxToken bounds every run the rules read: no secret is longer, and a
+// hostile file of one endless run then costs each anchor at most this
+// much instead of the rest of the file.
+const maxToken = 4096
+
+// maxValue bounds a value assigned to a key (a credential file's, AWS's).
+const maxValue = 1024
+
+// run returns the end of the run of bytes in class starting at i, at
+// most maxToken bytes on.
+func run(b []byte, i int, class func(byte) bool) int { return runN(b, i, maxToken, class) }
+
+// runN is run for at most n bytes.
+func runN(b []byte, i, n int, class func(byte) bool) int {
+	end := min(len(b), i+n)
+	for i < end && class(b[i]) {
 		i++
 	}
 	return i
@@ -54,7 +67,7 @@ func prefixed(anchor, typ string, class func(byte) bool, lo, hi int) tokenRule {
 		if !boundary(b, i) {
 			return 0, 0, 0, false
 		}
-		end := run(b, i+len(anchor), class)
+		end := runN(b, i+len(anchor), hi+1, class)
 		n := end - i - len(anchor)
 		if n < lo || n > hi || (end < len(b) && isAlnum(b[end])) {
 			return 0, 0, 0, false
@@ -89,29 +102,29 @@ func slackToken(b []byte, i int) (int, int, int, bool) {
 	if !boundary(b, i) || i+5 > len(b) || !strings.ContainsRune("baprse", rune(b[i+3])) || b[i+4] != '-' {
 		return 0, 0, 0, false
 	}
-	end := run(b, i+5, isWordTok)
-	return i, end, 5, end-i-5 >= 20
+	end := runN(b, i+5, 256, isWordTok)
+	return i, end, 5, end-i-5 >= 20 && end-i-5 < 256
 }
 
 func slackWebhook(b []byte, i int) (int, int, int, bool) {
 	start := i + len("hooks.slack.com/services/")
-	end := run(b, start, func(c byte) bool { return isAlnum(c) || c == '/' })
-	return start, end, 1, end-start >= 20
+	end := runN(b, start, 256, func(c byte) bool { return isAlnum(c) || c == '/' })
+	return start, end, 1, end-start >= 20 && end-start < 256
 }
 
 // awsSecret is the value assigned to the key: KEY=v, KEY: v, "KEY": "v".
 func awsSecret(b []byte, i int) (int, int, int, bool) {
-	s, e, ok := assigned(b, i+len("aws_secret_access_key"))
+	s, e, ok := assigned(b, i+len("aws_secret_access_key"), 128)
 	if !ok || e-s < 16 || run(b, s, isB64) != e {
 		return 0, 0, 0, false
 	}
 	return s, e, 0, true
 }
 
-// assigned returns the value after a key that ends at i: optional closing
+// assigned returns the value (shorter than limit) after a key that ends at i: optional closing
 // quote, spaces, = or :, spaces, optional opening quote, then a value up to
 // whitespace, a quote or a separator.
-func assigned(b []byte, i int) (start, end int, ok bool) {
+func assigned(b []byte, i, limit int) (start, end int, ok bool) {
 	if i < len(b) && (b[i] == '"' || b[i] == '\'') {
 		i++
 	}
@@ -137,12 +150,17 @@ func assigned(b []byte, i int) (start, end int, ok bool) {
 // A line that merely names the format, without key material after it, is
 // not a key.
 func privateKey(b []byte, i int) (int, int, int, bool) {
-	lineStart := bytes.LastIndexByte(b[:i], '\n') + 1
-	begin := bytes.LastIndex(b[max(lineStart, i-40):i], []byte("-----BEGIN "))
+	// The BEGIN line is short: look back 40 bytes, not to the line's
+	// start (a hostile line of repeated anchors would be quadratic).
+	from := max(0, i-40)
+	if nl := bytes.LastIndexByte(b[from:i], '\n'); nl >= 0 {
+		from += nl + 1
+	}
+	begin := bytes.LastIndex(b[from:i], []byte("-----BEGIN "))
 	if begin < 0 {
 		return 0, 0, 0, false
 	}
-	begin += max(lineStart, i-40)
+	begin += from
 	algo := string(b[begin+len("-----BEGIN ") : i])
 	if strings.Trim(algo, "ABCDEFGHIJKLMNOPQRSTUVWXYZ ") != "" {
 		return 0, 0, 0, false

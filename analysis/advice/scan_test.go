@@ -3,6 +3,7 @@ package advice
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Test values, built at run time so that this file holds no token whole
@@ -168,4 +169,24 @@ func FuzzScanText(f *testing.F) {
 		}
 		Redact(s)
 	})
+}
+
+// Hostile file contents: each is a candidate's whole budget of one
+// pattern repeated, which a scan that rereads from every anchor would take
+// quadratic time over.
+func TestScanIsLinearOnHostileInput(t *testing.T) {
+	for _, unit := range []string{"PRIVATE KEY", "-----BEGIN PRIVATE KEY-----\n", "github_pat_", "xoxb-", "aws_secret_access_key=",
+		"AWS_SECRET_ACCESS_KEY", "API_TOKEN=", "a://b:", "password ", "ghp_", "_authToken=", `"auth": "`} {
+		b := []byte(strings.Repeat(unit, maxScan/len(unit)))
+		start := time.Now()
+		ScanFile(".npmrc", b)
+		ScanFile("root/.netrc", b)
+		ScanFile("app/.env", b)
+		ScanText(string(b[:64<<10]))
+		d := time.Since(start)
+		t.Logf("%q: %v", unit, d)
+		if d > 2*time.Second { // quadratic would be minutes
+			t.Errorf("%q repeated: %v", unit, d)
+		}
+	}
 }
