@@ -12,6 +12,10 @@ import (
 // plausible (advice.Candidate) and only their first bytes; everything else
 // the advice needs is in the merged FS and the config.
 
+// maxLayerSecrets bounds what one layer's scan keeps (a hostile layer of
+// a million credential files).
+const maxLayerSecrets = 10000
+
 // inspection is one layer's secret scan, run by the worker that parses it.
 type inspection struct {
 	tee    inspectWriter
@@ -57,7 +61,9 @@ func (in *inspection) end() {
 	}
 	in.active = false
 	for _, m := range advice.ScanFile(in.path, in.buf) {
-		in.found = append(in.found, advice.FileSecret{Entry: tree.EntryID(in.idx), Match: m})
+		if len(in.found) < maxLayerSecrets {
+			in.found = append(in.found, advice.FileSecret{Entry: tree.EntryID(in.idx), Match: m})
+		}
 	}
 	if cap(in.buf) > 1<<20 {
 		in.buf = nil // a rare large credential file: do not keep its buffer
@@ -136,6 +142,7 @@ func (r *Result) reportAdvice(rep *Report) {
 	}
 	rep.Image.ReclaimableBytes = adv.ReclaimableBytes
 	rep.Image.AdviceNotChecked = adv.NotChecked
+	rep.Image.AdviceOmitted = adv.Omitted
 	if rep.Image.AdviceNotChecked == nil {
 		rep.Image.AdviceNotChecked = []string{}
 	}

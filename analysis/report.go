@@ -60,9 +60,11 @@ type ImageReport struct {
 	ReclaimableBytes int64 `json:"reclaimableBytes"`
 	// AdviceNotChecked: kinds of advice that were not checked because
 	// file contents were skipped (--no-verify).
-	AdviceNotChecked []string       `json:"adviceNotChecked"`
-	Wasted           []WastedReport `json:"wasted"`
-	Warnings         []string       `json:"warnings"`
+	AdviceNotChecked []string `json:"adviceNotChecked"`
+	// AdviceOmitted: findings beyond the largest 1000 of each kind.
+	AdviceOmitted int            `json:"adviceOmitted"`
+	Wasted        []WastedReport `json:"wasted"`
+	Warnings      []string       `json:"warnings"`
 }
 
 // WastedReport is one wasted file.

@@ -32,6 +32,11 @@ const (
 // maxPaths is how many paths a finding lists (the largest).
 const maxPaths = 20
 
+// MaxFindings bounds the findings of each kind that a report lists, the
+// largest; the total still counts them all. A hostile image of a million
+// duplicate pairs gets a report of a bounded size.
+const MaxFindings = 1000
+
 // Finding is one piece of advice.
 type Finding struct {
 	Kind    string   `json:"kind"`
@@ -67,6 +72,8 @@ type Secret struct {
 type Report struct {
 	Findings         []Finding
 	ReclaimableBytes int64
+	// Omitted counts the findings left out beyond MaxFindings of a kind.
+	Omitted int
 	// NotChecked lists kinds that could not be checked because the
 	// analysis skipped file contents (--no-verify): duplicate-content, and
 	// secret for file contents (ENV, labels and history still are).
@@ -123,8 +130,13 @@ func Compute(in Input) Report {
 		}
 		return strings.Compare(first(a.Paths), first(b.Paths))
 	})
-	rep.Findings = fs
 	rep.ReclaimableBytes = reclaimable(in.FS, fs)
+	perKind := map[string]int{}
+	rep.Findings = slices.DeleteFunc(fs, func(x Finding) bool {
+		perKind[x.Kind]++
+		return perKind[x.Kind] > MaxFindings
+	})
+	rep.Omitted = len(fs) - len(rep.Findings)
 	return rep
 }
 

@@ -2,6 +2,7 @@ package advice_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -204,4 +205,21 @@ func stepTexts(steps []analysis.Step) []string {
 		out = append(out, s.CreatedBy, s.Command)
 	}
 	return out
+}
+
+// A hostile image of many duplicate pairs: the report lists a bounded
+// number, and the total counts them all.
+func TestFindingsAreBounded(t *testing.T) {
+	var layer []synth.Entry
+	var want int64
+	n := advice.MaxFindings + 50
+	for i := range n {
+		body := fmt.Sprintf("content %d", i)
+		layer = append(layer, f(fmt.Sprintf("a/%d", i), body), f(fmt.Sprintf("b/%d", i), body))
+		want += int64(len(body))
+	}
+	rep := analyse(t, nil, layer).Advice()
+	if len(rep.Findings) != advice.MaxFindings || rep.Omitted != 50 || rep.ReclaimableBytes != want {
+		t.Errorf("%d findings, %d omitted, %d reclaimable; want %d, 50, %d", len(rep.Findings), rep.Omitted, rep.ReclaimableBytes, advice.MaxFindings, want)
+	}
 }

@@ -338,5 +338,9 @@ func ScanFile(p string, data []byte) []Match {
 			ms = c.scan(data, c.typ, ms)
 		}
 	}
-	return dedupe(append(ms[:n:n], dropOverlaps(ms[:n], ms[n:])...))
+	ms = dedupe(append(ms[:n:n], dropOverlaps(ms[:n], ms[n:])...))
+	return ms[:min(len(ms), maxFileMatches)]
 }
+
+// maxFileMatches bounds the secrets kept of one file.
+const maxFileMatches = 16
