@@ -2,7 +2,7 @@ package advice
 
 import (
 	"bytes"
-	"path"
+	"slices"
 	"strings"
 )
 
@@ -13,8 +13,11 @@ var (
 	secretWords       = []string{"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY", "AUTH_KEY", "CREDENTIAL"}
 	secretNotSuffixes = []string{"_FILE", "_PATH", "_DIR", "_URL", "_URI", "_HOST", "_PORT", "_USER", "_USERNAME", "_NAME", "_ID",
 		"_LENGTH", "_TTL", "_EXPIRY", "_EXPIRES", "_TIMEOUT", "_ENABLED", "_TYPE", "_HEADER", "_ALGORITHM", "_FORMAT", "_KEY_ID"}
-	placeholders = []string{"changeme", "change_me", "password", "secret", "example", "placeholder", "xxxxxx", "******", "none", "null",
-		"true", "false", "redacted", "your_", "your-", "<", "{{", "%", "${"}
+	// placeholders are values that stand for a secret rather than being
+	// one: whole words, and starts of templates.
+	placeholders = []string{"changeme", "change_me", "password", "secret", "example", "placeholder", "none", "null",
+		"true", "false", "redacted", "pass", "pwd", "token", "xxx"}
+	templateStarts = []string{"your_", "your-", "<", "{{", "%", "${", "example", "placeholder"}
 )
 
 // SecretName reports whether a variable or key name says its value is a
@@ -37,21 +40,15 @@ func SecretName(name string) bool {
 // plausibleValue: a value that could be a real secret rather than a
 // placeholder, a reference ($VAR, a path, a URL) or a flag.
 func plausibleValue(v []byte) bool {
-	if len(v) < 6 || v[0] == '$' || v[0] == '/' || v[0] == '.' || bytes.Contains(v, []byte("://")) {
+	if len(v) < 6 || v[0] == '$' || v[0] == '/' || v[0] == '.' || bytes.Contains(v, []byte("://")) || isPlaceholder(v) {
 		return false
-	}
-	lower := strings.ToLower(string(v))
-	for _, p := range placeholders {
-		if strings.HasPrefix(lower, p) || lower == strings.Repeat(lower[:1], len(lower)) {
-			return false
-		}
 	}
 	for _, c := range v {
 		if c <= ' ' || c == 0x7f {
 			return false
 		}
 	}
-	return true
+	return bytes.Count(v, v[:1]) != len(v) // not "xxxxxxxx" or "********"
 }
 
 func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '.' || c == '-' }
@@ -115,7 +112,7 @@ func scanURLCredentials(b []byte, out []Match) []Match {
 			continue
 		}
 		ps := i + colon + 1
-		if !plausibleValue(b[ps:end]) && !(end-ps >= 3 && b[ps] != '$' && !isPlaceholder(b[ps:end])) {
+		if end-ps < 3 || b[ps] == '$' || isPlaceholder(b[ps:end]) {
 			continue
 		}
 		out = append(out, newMatch(b, "password in a URL", "", ps, end, 0))
@@ -124,14 +121,18 @@ func scanURLCredentials(b []byte, out []Match) []Match {
 	return out
 }
 
+// isPlaceholder: a word that stands for a secret, or a template.
 func isPlaceholder(v []byte) bool {
 	l := strings.ToLower(string(v))
-	for _, p := range placeholders {
+	if slices.Contains(placeholders, l) {
+		return true
+	}
+	for _, p := range templateStarts {
 		if strings.HasPrefix(l, p) {
 			return true
 		}
 	}
-	return l == "pass" || l == "pwd"
+	return false
 }
 
 // credential files, by the end of their path; each says how to find the
@@ -332,7 +333,7 @@ func ScanFile(p string, data []byte) []Match {
 	}
 	ms := scanTokens(data, nil)
 	n := len(ms)
-	base := path.Base(p)
+	base := p[strings.LastIndexByte(p, '/')+1:]
 	for _, c := range credFiles {
 		if c.match(p, base) {
 			ms = c.scan(data, c.typ, ms)

@@ -190,3 +190,12 @@ func TestScanIsLinearOnHostileInput(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaceholdersAreWholeWords(t *testing.T) {
+	for v, want := range map[string]bool{"secret123": true, "supersecret": true, "Passw0rd!x": true, "changeme": false, "password": false,
+		"${TOKEN}": false, "<your-token>": false, "xxxxxxxx": false, "your_token_here": false, "/run/secrets/x": false, "short": false} {
+		if got := plausibleValue([]byte(v)); got != want {
+			t.Errorf("plausibleValue(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
