@@ -98,6 +98,7 @@ func writeText(w io.Writer, r Report) error {
 	line("  size        %s in %d layers (%s stored)", humanize.Bytes(uint64(img.SizeBytes)), len(r.Layers), humanize.Bytes(uint64(img.CompressedSizeBytes)))
 	line("  efficiency  %.2f %%", img.Efficiency*100)
 	line("  wasted      %s (%.2f %% of the %s above the base layer)", humanize.Bytes(uint64(img.WastedBytes)), img.UserWastedPercent*100, humanize.Bytes(uint64(img.UserSizeBytes)))
+	line("  reclaimable %s (How to shrink, below)", humanize.Bytes(uint64(img.ReclaimableBytes)))
 	for _, warn := range append(append([]string{}, img.Warnings...), r.Gate.Warnings...) {
 		line("  %s %s", styleSkip.Render("warning"), tree.Printable(warn))
 	}

@@ -384,6 +384,9 @@ func checkNoSecretPrinted(t *testing.T, fx adviceFixture, archive string) {
 		}
 	}
 	text := outputs["ci text"]
+	if testing.Verbose() {
+		t.Logf("the CI text report:\n%s", text)
+	}
 	for _, want := range []string{"How to shrink", "Secrets", "FAIL  secrets", fx.token[:6] + "…", "/root/.ssh/id_rsa"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the CI text report lacks %q:\n%s", want, text)
