@@ -117,7 +117,7 @@ func Compute(in Input) Report {
 		rep.NotChecked = append(rep.NotChecked, KindDuplicateContent, KindSecret)
 	}
 	fs = append(fs, fileSecrets(in)...)
-	fs = append(fs, configSecrets(in, fs)...)
+	fs = append(fs, configSecrets(in)...)
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if c := cmp.Compare(b.Bytes, a.Bytes); c != 0 {
 			return c

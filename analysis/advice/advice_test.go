@@ -223,3 +223,33 @@ func TestFindingsAreBounded(t *testing.T) {
 		t.Errorf("%d findings, %d omitted, %d reclaimable; want %d, 50, %d", len(rep.Findings), rep.Omitted, rep.ReclaimableBytes, advice.MaxFindings, want)
 	}
 }
+
+// Every cache the issue names, each in a layer of its own.
+func TestEveryCacheIsNamed(t *testing.T) {
+	caches := []struct{ path, cache string }{
+		{"var/cache/apk/APKINDEX.abc.tar.gz", "apk"},
+		{"var/cache/dnf/fedora-1/repodata/primary.xml.zck", "dnf"},
+		{"var/cache/yum/x86_64/7/base/packages/a.rpm", "yum"},
+		{"root/.cache/pip/wheels/a/b.whl", "pip"},
+		{"app/.npm/_cacache/content-v2/sha512/aa/bb/cc", "npm"},
+		{"usr/local/share/.cache/yarn/v6/npm-left-pad-1.3.0/index.js", "yarn"},
+		{"home/dev/.cache/go-build/ab/abcdef-d", "go-build"},
+		{"go/pkg/mod/cache/download/golang.org/x/text/@v/v0.3.0.zip", "go-mod"},
+		{"root/.m2/repository/org/x/x-1.jar", "maven"},
+		{"home/gradle/.gradle/caches/modules-2/files-2.1/a.jar", "gradle"},
+	}
+	layers := [][]synth.Entry{{f("bin/sh", "x")}}
+	for i, c := range caches {
+		layers = append(layers, []synth.Entry{f(c.path, strings.Repeat("c", 100+i))})
+	}
+	rep := analyse(t, nil, layers...).Advice()
+	for i, c := range caches {
+		x := find(t, rep, advice.KindPackageCache, i+1)
+		if x.Cache != c.cache || x.Bytes != int64(100+i) || x.Paths[0] != "/"+c.path {
+			t.Errorf("%s: %+v, want cache %s", c.path, x, c.cache)
+		}
+	}
+	if len(rep.Findings) != len(caches) {
+		t.Errorf("%d findings for %d caches", len(rep.Findings), len(caches))
+	}
+}

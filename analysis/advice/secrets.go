@@ -70,7 +70,7 @@ func fileSecrets(in Input) []Finding {
 // configSecrets finds secrets in the config: ENV, labels, and the history's
 // commands (build arguments included). A value found in ENV is not
 // reported again for the history step that set it.
-func configSecrets(in Input, _ []Finding) []Finding {
+func configSecrets(in Input) []Finding {
 	cfg := in.Config
 	if cfg == nil {
 		return nil
