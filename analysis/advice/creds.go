@@ -56,7 +56,7 @@ func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '.' || c ==
 // scanAssignments finds NAME=VALUE where NAME says the value is secret:
 // shell variables, ENV entries, build arguments in history (|1 TOKEN=…).
 func scanAssignments(b []byte, out []Match) []Match {
-	for off := 0; off < len(b); {
+	for off, seen := 0, 0; off < len(b) && seen < maxAnchors; seen++ {
 		j := bytes.IndexByte(b[off:], '=')
 		if j < 0 {
 			break
@@ -96,7 +96,7 @@ func scanAssignments(b []byte, out []Match) []Match {
 
 // scanURLCredentials finds scheme://user:password@host.
 func scanURLCredentials(b []byte, out []Match) []Match {
-	for off := 0; off < len(b); {
+	for off, seen := 0, 0; off < len(b) && seen < maxAnchors; seen++ {
 		j := bytes.Index(b[off:], []byte("://"))
 		if j < 0 {
 			break
@@ -188,7 +188,7 @@ func retype(ms []Match, typ string, out []Match) []Match {
 func keyValues(keys ...string) func(b []byte, typ string, out []Match) []Match {
 	return func(b []byte, typ string, out []Match) []Match {
 		for _, k := range keys {
-			for off := 0; off < len(b); {
+			for off, seen := 0, 0; off < len(b) && seen < maxAnchors; seen++ {
 				j := bytes.Index(b[off:], []byte(k))
 				if j < 0 {
 					break
@@ -221,7 +221,7 @@ func dockerAuths(b []byte, typ string, out []Match) []Match {
 // netrc finds the word after each "password" token.
 func netrc(b []byte, typ string, out []Match) []Match {
 	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-	for off := 0; off < len(b); {
+	for off, seen := 0, 0; off < len(b) && seen < maxAnchors; seen++ {
 		j := bytes.Index(b[off:], []byte("password"))
 		if j < 0 {
 			break

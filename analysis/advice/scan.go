@@ -44,6 +44,11 @@ const maxToken = 4096
 // maxValue bounds a value assigned to a key (a credential file's, AWS's).
 const maxValue = 1024
 
+// maxAnchors bounds how many places one rule looks at in one text: a real
+// file has a handful; a hostile one of repeated anchors stops costing
+// there, so a scan is linear in the text with a small constant.
+const maxAnchors = 1024
+
 // run returns the end of the run of bytes in class starting at i, at
 // most maxToken bytes on.
 func run(b []byte, i int, class func(byte) bool) int { return runN(b, i, maxToken, class) }
@@ -231,7 +236,7 @@ func newMatch(b []byte, typ, name string, start, end, shown int) Match {
 // scanTokens finds the well-known token formats in b.
 func scanTokens(b []byte, out []Match) []Match {
 	for _, r := range tokenRules {
-		for off := 0; off < len(b); {
+		for off, seen := 0, 0; off < len(b) && seen < maxAnchors; seen++ {
 			j := bytes.Index(b[off:], []byte(r.anchor))
 			if j < 0 {
 				break
