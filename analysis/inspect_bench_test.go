@@ -75,14 +75,16 @@ func adviceBench(b *testing.B, archive string) {
 			rc.Close()
 		}
 	}
-	var analyse, scan, compute time.Duration
+	// The fastest of the runs: the machine is shared, and what others run
+	// at the same time only ever adds.
+	var analyse, scan, compute time.Duration = 1<<62, 1<<62, 1<<62
 	for b.Loop() {
 		res := open()
 		start := time.Now()
 		if err := res.Read(context.Background()); err != nil {
 			b.Fatal(err)
 		}
-		analyse += time.Since(start)
+		analyse = min(analyse, time.Since(start))
 		// The analysis's garbage is its own: collect it before timing
 		// the advice.
 		runtime.GC()
@@ -96,16 +98,15 @@ func adviceBench(b *testing.B, archive string) {
 			}
 			in.end()
 		}
-		scan += time.Since(start)
+		scan = min(scan, time.Since(start))
 
 		start = time.Now()
 		res.Advice()
-		compute += time.Since(start)
+		compute = min(compute, time.Since(start))
 	}
-	n := float64(b.N)
-	b.ReportMetric(float64(analyse.Milliseconds())/n, "analyse-ms")
-	b.ReportMetric(float64(scan.Microseconds())/n/1000, "scan-ms")
-	b.ReportMetric(float64(compute.Microseconds())/n/1000, "compute-ms")
+	b.ReportMetric(float64(analyse.Microseconds())/1000, "analyse-ms")
+	b.ReportMetric(float64(scan.Microseconds())/1000, "scan-ms")
+	b.ReportMetric(float64(compute.Microseconds())/1000, "compute-ms")
 	b.ReportMetric(100*float64(scan+compute)/float64(analyse), "advice-%")
 }
 
