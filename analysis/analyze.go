@@ -187,7 +187,10 @@ func (r *Result) Read(ctx context.Context, opts ...Option) error {
 	for {
 		pl, err := p.Next()
 		if errors.Is(err, io.EOF) {
-			return r.resolveLazy(ctx)
+			if err := r.resolveLazy(ctx); err != nil {
+				return err
+			}
+			return r.scanLazy(ctx)
 		}
 		if err != nil {
 			return err

@@ -1,7 +1,11 @@
 package analysis
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/layerscope/layerscope/analysis/advice"
 	"github.com/layerscope/layerscope/tree"
@@ -74,6 +78,69 @@ func (in *inspection) end() {
 type adviceState struct {
 	secrets []advice.FileSecret
 	report  *advice.Report
+	// lazyScanned: the candidates of headers-only layers were read by
+	// offset after the read (scanLazy), so secrets in files are checked.
+	lazyScanned bool
+}
+
+// scanLazy scans the candidate files of headers-only layers, whose data
+// the read skipped: each is read by its offset, up to its scan budget.
+// Candidates are few (configuration files by name), so this reads
+// kilobytes, not the layers.
+func (r *Result) scanLazy(ctx context.Context) error {
+	m := &r.merger
+	if m.offsets == nil {
+		return nil
+	}
+	f := r.FS
+	open := map[int]io.ReadSeeker{}
+	defer func() {
+		for _, rs := range open {
+			if c, ok := rs.(io.Closer); ok {
+				c.Close()
+			}
+		}
+	}()
+	var buf []byte
+	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
+		e := f.Entry(id)
+		off := m.offset(id)
+		if e.Type != tree.TypeFile || off < 0 || !advice.CandidateName(f.Name(e.Node), e.Size) {
+			continue
+		}
+		p := strings.TrimPrefix(f.Path(e.Node), "/")
+		n := advice.Candidate(p, e.Size)
+		if n == 0 {
+			continue
+		}
+		layer := int(e.Layer)
+		rs, ok := open[layer]
+		if !ok {
+			rc, err := r.layers[layer].Compressed()
+			if err != nil {
+				return err
+			}
+			if rs, ok = rc.(io.ReadSeeker); !ok {
+				rc.Close()
+				return fmt.Errorf("layer %d can no longer be read by offset", layer)
+			}
+			open[layer] = rs
+		}
+		if _, err := rs.Seek(off, io.SeekStart); err != nil {
+			return err
+		}
+		buf = slices.Grow(buf[:0], n)[:n]
+		if _, err := io.ReadFull(seekableBlob(ctx, rs), buf); err != nil {
+			return fmt.Errorf("layer %d: reading %s again: %w", layer, tree.Printable(p), err)
+		}
+		for i, match := range advice.ScanFile(p, buf) {
+			if i < maxLayerSecrets {
+				r.adv.secrets = append(r.adv.secrets, advice.FileSecret{Entry: id, Match: match})
+			}
+		}
+	}
+	r.adv.lazyScanned = true
+	return nil
 }
 
 // keepSecrets takes layer d's secrets before it is merged: its entries
@@ -117,7 +184,8 @@ func (r *Result) Advice() advice.Report {
 
 func (r *Result) adviceInput() advice.Input {
 	in := advice.Input{FS: r.FS, Config: r.Config, Secrets: r.adv.secrets, ContentsRead: r.merger.offsets == nil,
-		Commands: make([]string, len(r.Layers)), Steps: make([][]string, len(r.Layers))}
+		SecretsScanned: r.merger.offsets == nil || r.adv.lazyScanned,
+		Commands:       make([]string, len(r.Layers)), Steps: make([][]string, len(r.Layers))}
 	for i, l := range r.Layers {
 		in.Commands[i] = l.Command
 	}

@@ -77,7 +77,7 @@ func adviceBench(b *testing.B, archive string) {
 	}
 	// The fastest of the runs: the machine is shared, and what others run
 	// at the same time only ever adds.
-	var analyse, scan, compute time.Duration = 1<<62, 1<<62, 1<<62
+	var analyse, scan, compute time.Duration = 1 << 62, 1 << 62, 1 << 62
 	for b.Loop() {
 		res := open()
 		start := time.Now()

@@ -97,8 +97,11 @@ type Input struct {
 	// Secrets found in file contents during the read.
 	Secrets []FileSecret
 	// ContentsRead is false when some layer was read headers-only: file
-	// hashes are then missing and contents were not scanned.
+	// hashes are then missing.
 	ContentsRead bool
+	// SecretsScanned: every candidate file's contents were scanned (in
+	// the read, or by offset after a headers-only one).
+	SecretsScanned bool
 }
 
 // Compute finds everything, largest first.
@@ -114,7 +117,10 @@ func Compute(in Input) Report {
 	if in.ContentsRead {
 		fs = append(fs, duplicates(in, fs)...)
 	} else {
-		rep.NotChecked = append(rep.NotChecked, KindDuplicateContent, KindSecret)
+		rep.NotChecked = append(rep.NotChecked, KindDuplicateContent)
+	}
+	if !in.SecretsScanned {
+		rep.NotChecked = append(rep.NotChecked, KindSecret)
 	}
 	fs = append(fs, fileSecrets(in)...)
 	fs = append(fs, configSecrets(in)...)

@@ -247,6 +247,7 @@ func netrc(b []byte, typ string, out []Match) []Match {
 const (
 	maxScan     = 256 << 10 // bytes of a general candidate
 	maxCredScan = 1 << 20   // of a credential file
+	maxScanBare = 64 << 10  // of a file without an extension
 )
 
 // skipDirs are trees that hold packaged software, caches and public
@@ -276,21 +277,14 @@ func textExt(ext string) bool {
 // for every file of every layer, so it only looks at the name, cheapest
 // test first: most files are rejected by their extension.
 func Candidate(p string, size int64) int {
-	if size <= 0 {
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	if !CandidateName(base, size) {
 		return 0
 	}
-	base := p[strings.LastIndexByte(p, '/')+1:]
 	if credName(p, base) {
 		return int(min(size, maxCredScan))
 	}
 	if size > maxScan {
-		return 0
-	}
-	ext := ""
-	if i := strings.LastIndexByte(base, '.'); i >= 0 {
-		ext = base[i:]
-	}
-	if !textExt(ext) && !textExt(strings.ToLower(ext)) && !strings.HasPrefix(base, "id_") {
 		return 0
 	}
 	for _, d := range skipDirs {
@@ -306,15 +300,42 @@ func Candidate(p string, size int64) int {
 	return int(size)
 }
 
+// CandidateName is Candidate's first test, by the base name alone: false
+// means Candidate is 0 whatever the directory.
+func CandidateName(base string, size int64) bool {
+	switch {
+	case size <= 0:
+		return false
+	case credBase(base):
+		return true
+	case size > maxScan:
+		return false
+	}
+	ext := ""
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		ext = base[i:]
+	}
+	if ext == "" || strings.HasPrefix(base, "id_") {
+		// Keys, token files and scripts are small; a large file without
+		// an extension is a program or data.
+		return size <= maxScanBare
+	}
+	return textExt(ext) || textExt(strings.ToLower(ext))
+}
+
+func credBase(base string) bool {
+	switch base {
+	case ".netrc", "_netrc", ".git-credentials", ".npmrc", ".pypirc", ".env", "credentials", "config.json":
+		return true
+	}
+	return strings.HasPrefix(base, ".env.")
+}
+
 // credName reports whether a credential file rule covers p; a switch on
 // the base name first, so that other files cost one comparison or two.
 func credName(p, base string) bool {
-	switch base {
-	case ".netrc", "_netrc", ".git-credentials", ".npmrc", ".pypirc", ".env", "credentials", "config.json":
-	default:
-		if !strings.HasPrefix(base, ".env.") {
-			return false
-		}
+	if !credBase(base) {
+		return false
 	}
 	for _, c := range credFiles {
 		if c.match(p, base) {

@@ -88,7 +88,7 @@ func secretsRule(res *analysis.Result, adv advice.Report) RuleResult {
 	r := RuleResult{Rule: Secrets, Actual: fmt.Sprintf("%d found", len(hits)), Allowed: "none",
 		ActualValue: num(int64(len(hits))), AllowedValue: num(0), Hits: hits, Message: "no secrets found"}
 	if slices.Contains(adv.NotChecked, advice.KindSecret) {
-		r.Message += " (file contents were not read: --no-verify)"
+		r.Message += " (file contents were not read)"
 	}
 	if len(hits) > 0 {
 		r.Message = fmt.Sprintf("%s, the first %s in %s (layer %d)", countOf(len(hits), "secret"), hits[0].Pattern, hits[0].Path, hits[0].Layer)
@@ -145,7 +145,7 @@ func writeAdviceText(line func(string, ...any), r Report, command func(int) stri
 			if k == advice.KindSecret {
 				what = "secrets in file contents"
 			}
-			line("  %s %s were not checked: --no-verify skips file contents", styleSkip.Render("note"), what)
+			line("  %s %s were not checked: --no-verify skipped file contents", styleSkip.Render("note"), what)
 		}
 	}
 	if len(secrets) == 0 {
