@@ -44,27 +44,23 @@ type Report struct {
 
 // ImageReport is the report's "image" object.
 type ImageReport struct {
-	Name                string  `json:"name"`
-	Source              string  `json:"source"`
-	Digest              string  `json:"digest"`
-	ConfigDigest        string  `json:"configDigest"`
-	Platform            string  `json:"platform"`
-	SizeBytes           int64   `json:"sizeBytes"`
-	CompressedSizeBytes int64   `json:"compressedSizeBytes"`
-	VisibleBytes        int64   `json:"visibleBytes"`
-	WastedBytes         int64   `json:"wastedBytes"`
-	Efficiency          float64 `json:"efficiency"`
-	UserSizeBytes       int64   `json:"userSizeBytes"`
-	UserWastedPercent   float64 `json:"userWastedPercent"`
-	// ReclaimableBytes is the advice's total, no byte counted twice.
-	ReclaimableBytes int64 `json:"reclaimableBytes"`
-	// AdviceNotChecked: kinds of advice that were not checked because
-	// file contents were skipped (--no-verify).
-	AdviceNotChecked []string `json:"adviceNotChecked"`
-	// AdviceOmitted: findings beyond the largest 1000 of each kind.
-	AdviceOmitted int            `json:"adviceOmitted"`
-	Wasted        []WastedReport `json:"wasted"`
-	Warnings      []string       `json:"warnings"`
+	Name                string         `json:"name"`
+	Source              string         `json:"source"`
+	Digest              string         `json:"digest"`
+	ConfigDigest        string         `json:"configDigest"`
+	Platform            string         `json:"platform"`
+	SizeBytes           int64          `json:"sizeBytes"`
+	CompressedSizeBytes int64          `json:"compressedSizeBytes"`
+	VisibleBytes        int64          `json:"visibleBytes"`
+	WastedBytes         int64          `json:"wastedBytes"`
+	Efficiency          float64        `json:"efficiency"`
+	UserSizeBytes       int64          `json:"userSizeBytes"`
+	UserWastedPercent   float64        `json:"userWastedPercent"`
+	ReclaimableBytes    int64          `json:"reclaimableBytes"` // the advice's total, no byte twice
+	AdviceNotChecked    []string       `json:"adviceNotChecked"` // kinds skipped with file contents
+	AdviceOmitted       int            `json:"adviceOmitted"`    // findings beyond 1000 of a kind
+	Wasted              []WastedReport `json:"wasted"`
+	Warnings            []string       `json:"warnings"`
 }
 
 // WastedReport is one wasted file.
