@@ -205,6 +205,21 @@ func privateKey(b []byte, i int) (int, int, int, bool) {
 	return begin, end, head - begin, true
 }
 
+// distinct counts the different bytes of v, up to 3.
+func distinct(v []byte) int {
+	var seen [256]bool
+	n := 0
+	for _, c := range v {
+		if !seen[c] {
+			seen[c] = true
+			if n++; n == 3 {
+				break
+			}
+		}
+	}
+	return n
+}
+
 // keyType names a private key by its BEGIN line.
 func keyType(b []byte) string {
 	line := string(b[:min(len(b), 60)])
@@ -250,6 +265,8 @@ func scanTokens(b []byte, out []Match) []Match {
 			typ := r.typ
 			if typ == "private key" {
 				typ = keyType(b[start:end])
+			} else if distinct(b[start+shown:end]) < 3 {
+				continue // ghp_xxxx…, AWS_SECRET_ACCESS_KEY=0000…: a placeholder
 			}
 			out = append(out, newMatch(b, typ, "", start, end, shown))
 			off = max(off, end)

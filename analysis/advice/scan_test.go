@@ -90,6 +90,7 @@ func TestScanIgnoresLookalikes(t *testing.T) {
 		"API_TOKEN=changeme DB_PASSWORD=${DB_PASSWORD} SECRET_ENABLED=true",
 		"pip install --no-cache-dir requests && useradd -m app",
 		"https://user:${PASS}@example.com and ftp://anonymous:@host",
+		"export AWS_SECRET_ACCESS_KEY=" + strings.Repeat("x", 40) + " GITHUB=ghp_" + strings.Repeat("X", 36),
 	} {
 		if ms := append(ScanText(text), ScanFile("app/notes.txt", []byte(text))...); len(ms) != 0 {
 			t.Errorf("%.50q: found %+v", text, ms)
