@@ -173,7 +173,7 @@ func TestSecretsInLayersAndConfig(t *testing.T) {
 			got = append(got, x.Secret.Where+" "+x.Secret.Type)
 		}
 	}
-	want := []string{"file private key (OpenSSH)", "env GitHub token", "label secret in label org.example.deploy-token", "history Slack webhook URL"}
+	want := []string{"file private key (OpenSSH)", "env GitHub token", "label secret in a label", "history Slack webhook URL"}
 	if !slices.Equal(got, want) {
 		t.Errorf("secrets %q, want %q", got, want)
 	}

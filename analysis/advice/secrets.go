@@ -102,7 +102,7 @@ func configSecrets(in Input) []Finding {
 		v := cfg.Config.Labels[k]
 		ms := ScanText(v)
 		if len(ms) == 0 && SecretName(k) && plausibleValue([]byte(v)) {
-			ms = []Match{newMatch([]byte(v), "secret in label "+k, k, 0, len(v), 0)}
+			ms = []Match{newMatch([]byte(v), "secret in a label", k, 0, len(v), 0)}
 		}
 		for _, m := range ms {
 			l := in.stepLayer("LABEL", k)
