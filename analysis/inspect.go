@@ -184,8 +184,8 @@ func (r *Result) Advice() advice.Report {
 
 func (r *Result) adviceInput() advice.Input {
 	in := advice.Input{FS: r.FS, Config: r.Config, Secrets: r.adv.secrets, ContentsRead: r.merger.offsets == nil,
-		SecretsScanned: r.merger.offsets == nil || r.adv.lazyScanned,
-		Commands:       make([]string, len(r.Layers)), Steps: make([][]string, len(r.Layers))}
+		SecretsScanned: r.merger.offsets == nil || r.adv.lazyScanned, BaseLayers: r.baseLayers,
+		Commands: make([]string, len(r.Layers)), Steps: make([][]string, len(r.Layers))}
 	for i, l := range r.Layers {
 		in.Commands[i] = l.Command
 	}

@@ -94,6 +94,9 @@ type Input struct {
 	// find which layer set an ENV or label.
 	Steps  [][]string
 	Config *v1.ConfigFile
+	// BaseLayers: how many bottom layers are the base image (whose files
+	// a Dockerfile cannot make and remove in one RUN).
+	BaseLayers int
 	// Secrets found in file contents during the read.
 	Secrets []FileSecret
 	// ContentsRead is false when some layer was read headers-only: file

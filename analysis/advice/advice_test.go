@@ -189,6 +189,11 @@ func TestSecretsInLayersAndConfig(t *testing.T) {
 			t.Errorf("the history secret is in layer 2, not %d", x.Layer)
 		}
 	}
+	// Layer 0 is the base image: a Dockerfile cannot remove its files in
+	// the RUN that made them.
+	if rl := find(t, rep, advice.KindRemovedLater, 0); !strings.Contains(rl.Fix, "base image") {
+		t.Errorf("removed-later of the base layer: fix %q", rl.Fix)
+	}
 	// Commands are redacted at the source: every output shows them so.
 	for _, l := range res.Layers {
 		for _, s := range append([]string{l.Command}, stepTexts(l.History)...) {

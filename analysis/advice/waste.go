@@ -57,12 +57,15 @@ func removedLater(in Input) []Finding {
 			verb = "deletes or overwrites"
 		}
 		by := k.by
+		fix := fmt.Sprintf("make and remove these files in one RUN (layers %d and %d together), or build them in a separate stage and COPY --from only what is kept",
+			k.added, by)
+		if k.added < in.BaseLayers {
+			fix = fmt.Sprintf("these files come with the base image: removing them in layer %d saves nothing; pick a base image without them, or COPY --from only what is needed into a new stage", by)
+		}
 		out = append(out, Finding{
 			Kind: KindRemovedLater, Layer: k.added, Bytes: g.bytes, Paths: paths(f, g.ids), Count: len(g.ids),
 			Message: fmt.Sprintf("%s adds %s in %s that %s %s", step(in, k.added), size(g.bytes), plural(len(g.ids), "file"), step(in, by), verb),
-			Fix: fmt.Sprintf("make and remove these files in one RUN (layers %d and %d together), or build them in a separate stage and COPY --from only what is kept",
-				k.added, by),
-			RemovedBy: &by, claims: g.ids,
+			Fix:     fix, RemovedBy: &by, claims: g.ids,
 		})
 	}
 	return out
