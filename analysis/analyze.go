@@ -108,6 +108,7 @@ type Result struct {
 	done       bool
 	sharedFrom *Result // ReadPair: the result whose read of the first sharedN layers this one merged
 	sharedN    int
+	adv        adviceState // inspect.go
 }
 
 // Plan describes img from its manifest and config alone, before any layer
@@ -151,6 +152,7 @@ func Plan(img v1.Image) (*Result, error) {
 		res.measure(0)
 		res.done = true
 	}
+	redactHistory(res.Layers)
 	res.Warnings = res.warn.lines()
 	return res, nil
 }
@@ -190,7 +192,10 @@ func (r *Result) Read(ctx context.Context, opts ...Option) error {
 	for {
 		pl, err := p.Next()
 		if errors.Is(err, io.EOF) {
-			return r.resolveLazy(ctx)
+			if err := r.resolveLazy(ctx); err != nil {
+				return err
+			}
+			return r.scanLazy(ctx)
 		}
 		if err != nil {
 			return err
@@ -224,6 +229,7 @@ func (r *Result) Merge(pl *ParsedLayer) error {
 		r.warn.addf("layer %d: content digest %s does not match the config's diff_id %s", i, d.diffID, l.DiffID)
 	}
 	r.warn.merge(&d.warnings, fmt.Sprintf("layer %d: ", i))
+	r.keepSecrets(d)
 	r.merger.addLayer(d)
 	pl.data = nil // the parsed form is no longer needed
 	r.merged = i + 1

@@ -56,6 +56,7 @@ type layerData struct {
 	verified    bool  // digest and diffID were computed (not --no-verify)
 	lazy        bool  // read headers only: files carry offsets, not hashes
 	warnings    warnings
+	inspect     inspection // the secret scan (inspect.go)
 }
 
 // hashingReader hashes and counts what passes through it.
@@ -232,12 +233,13 @@ func parseEntries(tr *layertar.Reader, d *layerData, seed maphash.Seed, lazy boo
 				continue
 			}
 			h.Reset()
-			if _, err := tr.WriteCompactTo(&h); err != nil {
+			if _, err := tr.WriteCompactTo(d.inspect.begin(&h, e.path, e.size, len(d.entries))); err != nil {
 				if isTarFault(err) {
 					return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
 				}
 				return tarError(err)
 			}
+			d.inspect.end()
 			e.hash = h.Sum64()
 		}
 		d.entries = append(d.entries, e)

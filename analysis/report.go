@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/layerscope/layerscope/analysis/advice"
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -32,9 +33,13 @@ type ReportOptions struct {
 
 // Report is the stable JSON form of an analysis (docs/json-report.md).
 type Report struct {
-	ReportVersion int           `json:"reportVersion"`
-	Image         ImageReport   `json:"image"`
-	Layers        []LayerReport `json:"layers"`
+	ReportVersion int         `json:"reportVersion"`
+	Image         ImageReport `json:"image"`
+	// Advice: what to change to shrink the image, and the secrets it
+	// ships, largest first (analysis/advice). Before Layers: WriteJSON
+	// streams the layers after the rest.
+	Advice []advice.Finding `json:"advice"`
+	Layers []LayerReport    `json:"layers"`
 }
 
 // ImageReport is the report's "image" object.
@@ -51,6 +56,9 @@ type ImageReport struct {
 	Efficiency          float64        `json:"efficiency"`
 	UserSizeBytes       int64          `json:"userSizeBytes"`
 	UserWastedPercent   float64        `json:"userWastedPercent"`
+	ReclaimableBytes    int64          `json:"reclaimableBytes"` // the advice's total, no byte twice
+	AdviceNotChecked    []string       `json:"adviceNotChecked"` // kinds skipped with file contents
+	AdviceOmitted       int            `json:"adviceOmitted"`    // findings beyond 1000 of a kind
 	Wasted              []WastedReport `json:"wasted"`
 	Warnings            []string       `json:"warnings"`
 }
@@ -114,6 +122,7 @@ func (r *Result) Report(info ImageInfo, opts ReportOptions) Report {
 		WastedBytes: m.WastedBytes, Efficiency: m.Efficiency, UserSizeBytes: m.UserSizeBytes,
 		UserWastedPercent: m.UserWastedPercent, Wasted: []WastedReport{}, Warnings: r.Warnings,
 	}, Layers: []LayerReport{}}
+	r.reportAdvice(&rep)
 	if rep.Image.Warnings == nil {
 		rep.Image.Warnings = []string{}
 	}

@@ -27,11 +27,14 @@ const (
 	HighestLayerBytes        = "highestLayerBytes"
 	HighestLayerCount        = "highestLayerCount"
 	ForbiddenPaths           = "forbiddenPaths"
+	// The advice's rules (advice.go).
+	Secrets                 = "secrets"
+	HighestReclaimableBytes = "highestReclaimableBytes"
 )
 
 // RuleKeys lists every rule, in report order.
 var RuleKeys = []string{LowestEfficiency, HighestWastedBytes, HighestUserWastedPercent,
-	HighestImageBytes, HighestLayerBytes, HighestLayerCount, ForbiddenPaths}
+	HighestImageBytes, HighestLayerBytes, HighestLayerCount, ForbiddenPaths, Secrets, HighestReclaimableBytes}
 
 // diveKeys are the rules dive knows; a .dive-ci may hold only these.
 var diveKeys = []string{LowestEfficiency, HighestWastedBytes, HighestUserWastedPercent}
@@ -51,6 +54,10 @@ type Rules struct {
 	HighestLayerBytes        *int64
 	HighestLayerCount        *int64
 	ForbiddenPaths           []string
+	// SecretsOff disables the secrets rule, which is on unless a file or
+	// flag says "secrets: off".
+	SecretsOff              bool
+	HighestReclaimableBytes *int64
 	// Given holds the text each enabled rule was set with, for reports.
 	Given map[string]string
 }
@@ -265,7 +272,7 @@ func (r *Rules) Set(key, value string) error {
 	case ForbiddenPaths:
 		return r.SetForbidden(strings.Split(value, ","))
 	default:
-		return fmt.Errorf("unknown rule %q", key)
+		return r.setAdvice(key, value)
 	}
 	if err == nil {
 		r.Given[key] = value
@@ -314,6 +321,8 @@ func (r *Rules) clear(key string) {
 		r.HighestLayerCount = nil
 	case ForbiddenPaths:
 		r.ForbiddenPaths = nil
+	default:
+		r.clearAdvice(key)
 	}
 	delete(r.Given, key)
 }

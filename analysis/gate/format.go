@@ -98,6 +98,7 @@ func writeText(w io.Writer, r Report) error {
 	line("  size        %s in %d layers (%s stored)", humanize.Bytes(uint64(img.SizeBytes)), len(r.Layers), humanize.Bytes(uint64(img.CompressedSizeBytes)))
 	line("  efficiency  %.2f %%", img.Efficiency*100)
 	line("  wasted      %s (%.2f %% of the %s above the base layer)", humanize.Bytes(uint64(img.WastedBytes)), img.UserWastedPercent*100, humanize.Bytes(uint64(img.UserSizeBytes)))
+	line("  reclaimable %s (How to shrink, below)", humanize.Bytes(uint64(img.ReclaimableBytes)))
 	for _, warn := range append(append([]string{}, img.Warnings...), r.Gate.Warnings...) {
 		line("  %s %s", styleSkip.Render("warning"), tree.Printable(warn))
 	}
@@ -112,6 +113,7 @@ func writeText(w io.Writer, r Report) error {
 		}
 	}
 
+	writeAdviceText(line, r, command)
 	writeVerdict(line, r.Gate, command)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -141,7 +143,7 @@ func writeVerdict(line func(string, ...any), g GateReport, command func(int) str
 		detail := res.Message
 		switch {
 		case res.Status == Skip:
-		case res.Rule == ForbiddenPaths:
+		case res.Rule == ForbiddenPaths || res.Rule == Secrets:
 			detail = fmt.Sprintf("%s, none allowed", res.Actual)
 		case res.Rule == LowestEfficiency:
 			detail = fmt.Sprintf("%s, minimum %s", res.Actual, res.Allowed)

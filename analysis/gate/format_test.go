@@ -83,7 +83,7 @@ func TestFormatsGolden(t *testing.T) {
 					t.Errorf("%d error annotations, want 4", n)
 				}
 			case "text":
-				if !strings.HasSuffix(buf.String(), "FAIL [pass:2 fail:2 skip:3]\n") {
+				if !strings.HasSuffix(buf.String(), "FAIL [pass:3 fail:2 skip:4]\n") {
 					t.Errorf("text does not end with the verdict")
 				}
 			}

@@ -137,6 +137,7 @@ func Evaluate(res *analysis.Result, rules Rules) Outcome {
 		}
 		add(verdict(r, len(hits) > 0))
 	}
+	adviceRules(res, rules, add)
 	return o
 }
 

@@ -23,6 +23,8 @@ var ruleFlagHelp = map[string]string{
 	gate.HighestLayerBytes:        "fail when a layer is larger than this",
 	gate.HighestLayerCount:        "fail above this many layers",
 	gate.ForbiddenPaths:           "fail when a path matching one of these globs is in any layer (comma-separated)",
+	gate.Secrets:                  "fail when the image ships a secret (on by default; off to disable)",
+	gate.HighestReclaimableBytes:  "fail when the advice could reclaim more than this (20MB, 20MiB, ...)",
 }
 
 func addGateFlags(f *pflag.FlagSet, fl *rootFlags) {

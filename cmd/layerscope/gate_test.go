@@ -52,9 +52,9 @@ func TestGateExitCodes(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"no rules: all skipped", empty, nil, []string{"--ci", basic}, 0, "PASS [pass:0 fail:0 skip:7]"},
-		{"passing flags", empty, nil, []string{"--ci", "--lowestEfficiency", "0.9", "--highestLayerCount", "17", basic}, 0, "PASS [pass:2 fail:0 skip:5]"},
-		{"failing flag", empty, nil, []string{"--ci", "--highestWastedBytes", "20kB", basic}, 1, "FAIL [pass:0 fail:1 skip:6]"},
+		{"no rules: all skipped but secrets (on by default)", empty, nil, []string{"--ci", basic}, 0, "PASS [pass:1 fail:0 skip:8]"},
+		{"passing flags", empty, nil, []string{"--ci", "--lowestEfficiency", "0.9", "--highestLayerCount", "17", basic}, 0, "PASS [pass:3 fail:0 skip:6]"},
+		{"failing flag", empty, nil, []string{"--ci", "--highestWastedBytes", "20kB", basic}, 1, "FAIL [pass:1 fail:1 skip:7]"},
 		{"CI=true turns it on", empty, []string{"CI=true"}, []string{"--highestLayerCount", "3", basic}, 1, "FAIL  highestLayerCount"},
 		{"CI=yes turns it on", empty, []string{"CI=yes"}, []string{basic}, 0, "PASS"},
 		{"CI=1 turns it on", empty, []string{"CI=1"}, []string{basic}, 0, "PASS"},
@@ -62,7 +62,7 @@ func TestGateExitCodes(t *testing.T) {
 		{"flag overrides file", withConfig(".layerscope-ci.yaml", "rules:\n  lowestEfficiency: 0.99\n"), nil, []string{"--ci", "--lowestEfficiency", "0.5", basic}, 0, "PASS  lowestEfficiency"},
 		{"flag disables a rule of the file", withConfig(".layerscope-ci.yaml", "rules:\n  lowestEfficiency: 0.99\n"), nil, []string{"--ci", "--lowestEfficiency", "disabled", basic}, 0, "SKIP  lowestEfficiency"},
 		{"dive's .dive-ci", withConfig(".dive-ci", "plugins:\n  - plugin1\nrules:\n  lowestEfficiency: 0.99\n  plugin1/rule1: error\n"), nil, []string{"--ci", basic}, 1, "FAIL  lowestEfficiency"},
-		{"--ci-config", empty, nil, []string{"--ci", "--ci-config", absTestdata(t, "..", "analysis", "gate", "testdata", "dive-readme.dive-ci"), basic}, 1, "FAIL [pass:2 fail:1 skip:4]"},
+		{"--ci-config", empty, nil, []string{"--ci", "--ci-config", absTestdata(t, "..", "analysis", "gate", "testdata", "dive-readme.dive-ci"), basic}, 1, "FAIL [pass:3 fail:1 skip:5]"},
 		{"unknown key", withConfig(".layerscope-ci.yaml", "rules:\n  lowestEficiency: 0.9\n"), nil, []string{"--ci", basic}, 2, `unknown rule "lowestEficiency"`},
 		{"invalid value", withConfig(".layerscope-ci.yaml", "rules:\n  highestWastedBytes: many\n"), nil, []string{"--ci", basic}, 2, "highestWastedBytes"},
 		{"invalid flag value", empty, nil, []string{"--ci", "--lowestEfficiency", "95%", basic}, 2, "lowestEfficiency"},

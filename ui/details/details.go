@@ -80,7 +80,9 @@ func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) st
 	m := res.Metrics
 	field("Size", fmt.Sprintf("%s in %d layers (%s stored)", humanize.Bytes(uint64(m.SizeBytes)), len(res.Layers), humanize.Bytes(uint64(m.CompressedSizeBytes))))
 	field("Wasted", humanize.Bytes(uint64(m.WastedBytes)))
-	field("Efficiency", fmt.Sprintf("%.2f %%", m.Efficiency*100))
+	// The advice's total beside the efficiency: what could be saved,
+	// which the efficiency alone does not show (caches are not waste).
+	field("Efficiency", fmt.Sprintf("%.2f %%, %s reclaimable", m.Efficiency*100, humanize.Bytes(uint64(res.Advice().ReclaimableBytes))))
 	if !res.Verified() {
 		field("Digests", "verifying in the background…")
 	}

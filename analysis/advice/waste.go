@@ -1,0 +1,227 @@
+package advice
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/layerscope/layerscope/tree"
+)
+
+func size(n int64) string { return humanize.Bytes(uint64(max(n, 0))) }
+
+// pair keys a removed-later group: the layer that added, the one that removed.
+type pair struct{ added, by int }
+
+// removedLater finds file bytes a layer adds that a later layer deletes or
+// overwrites: one finding per pair of layers. An overwrite that changes
+// only metadata is left to metadataOnly, which counts the upper copy
+// instead, so that the same bytes are not advised on twice.
+func removedLater(in Input) []Finding {
+	f := in.FS
+	groups := map[pair]*group{}
+	overwrote := map[pair]int{} // how many of the group were overwritten
+	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
+		e := f.Entry(id)
+		if e.Type != tree.TypeFile || e.Size <= 0 {
+			continue
+		}
+		by, ok := e.Shadowed()
+		if !ok || by == int(e.Layer) {
+			continue // visible, or made and removed by one step
+		}
+		up := overwriter(f, e.Node, by)
+		if up != nil && isMetadataOnly(up) {
+			continue
+		}
+		k := pair{int(e.Layer), by}
+		g := groups[k]
+		if g == nil {
+			g = &group{layer: k.added, other: by}
+			groups[k] = g
+		}
+		g.add(id, e)
+		if up != nil {
+			overwrote[k]++
+		}
+	}
+	var out []Finding
+	for k, g := range groups {
+		verb := "deletes"
+		switch n := overwrote[k]; {
+		case n == len(g.ids):
+			verb = "overwrites"
+		case n > 0:
+			verb = "deletes or overwrites"
+		}
+		by := k.by
+		fix := fmt.Sprintf("make and remove these files in one RUN (layers %d and %d together), or build them in a separate stage and COPY --from only what is kept",
+			k.added, by)
+		if k.added < in.BaseLayers {
+			fix = fmt.Sprintf("these files come with the base image: removing them in layer %d saves nothing; pick a base image without them, or COPY --from only what is needed into a new stage", by)
+		}
+		out = append(out, Finding{
+			Kind: KindRemovedLater, Layer: k.added, Bytes: g.bytes, Paths: paths(f, g.ids), Count: len(g.ids),
+			Message: fmt.Sprintf("%s adds %s in %s that %s %s", step(in, k.added), size(g.bytes), plural(len(g.ids), "file"), step(in, by), verb),
+			Fix:     fix, RemovedBy: &by, claims: g.ids,
+		})
+	}
+	return out
+}
+
+// overwriter returns the entry of layer by at n that replaced what was
+// there, or nil when layer by deleted n (or a parent) instead.
+func overwriter(f *tree.FS, n tree.NodeID, by int) *tree.Entry {
+	var up *tree.Entry
+	f.History(n, func(_ tree.EntryID, e *tree.Entry) bool {
+		if int(e.Layer) == by && !e.Type.IsMarker() {
+			up = e // keep going: the first of the layer's entries replaced it
+		}
+		return int(e.Layer) >= by
+	})
+	return up
+}
+
+const metadataBits = tree.ChangedMode | tree.ChangedOwner | tree.ChangedTime
+
+// isMetadataOnly: a file that replaced a file with the same bytes and
+// differs only in mode, owner or times.
+func isMetadataOnly(e *tree.Entry) bool {
+	return e.Type == tree.TypeFile && e.State == tree.Modified && !e.Changes.Content() && e.Changes&metadataBits != 0
+}
+
+// metadataOnly finds layers that hold whole copies of files only because
+// they changed their mode, owner or times: one finding per layer.
+func metadataOnly(in Input) []Finding {
+	f := in.FS
+	groups := map[int]*group{}
+	changed := map[int]tree.Changes{}
+	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
+		e := f.Entry(id)
+		if e.Size <= 0 || !isMetadataOnly(e) {
+			continue
+		}
+		lower := replaced(f, e)
+		if lower == nil || lower.Layer == e.Layer {
+			continue // a tar listing the file twice: not a build step's doing
+		}
+		l := int(e.Layer)
+		g := groups[l]
+		if g == nil {
+			g = &group{layer: l, other: int(lower.Layer)}
+			groups[l] = g
+		}
+		g.other = min(g.other, int(lower.Layer))
+		changed[l] |= e.Changes & metadataBits
+		g.add(id, e)
+	}
+	var out []Finding
+	for l, g := range groups {
+		var what []string
+		for _, c := range []struct {
+			bit  tree.Changes
+			name string
+		}{{tree.ChangedMode, "mode"}, {tree.ChangedOwner, "owner"}, {tree.ChangedTime, "mtime"}} {
+			if changed[l]&c.bit != 0 {
+				what = append(what, c.name)
+			}
+		}
+		out = append(out, Finding{
+			Kind: KindMetadataOnly, Layer: l, Bytes: g.bytes, Paths: paths(f, g.ids), Count: len(g.ids), Changed: what,
+			Message: fmt.Sprintf("%s holds whole copies of %s (%s) only to change their %s", step(in, l), plural(len(g.ids), "file"),
+				size(g.bytes), strings.Join(what, " and ")),
+			Fix:    fmt.Sprintf("set it where the files are made: COPY --chmod=… --chown=…, or chmod/chown/touch in the RUN of layer %d, not in a later one", g.other),
+			claims: g.ids,
+		})
+	}
+	return out
+}
+
+// replaced is the entry that e replaced: the newest earlier non-marker
+// entry at its path.
+func replaced(f *tree.FS, e *tree.Entry) *tree.Entry {
+	for id := e.Prev; id != tree.NoEntry; id = f.Entry(id).Prev {
+		if p := f.Entry(id); !p.Type.IsMarker() {
+			return p
+		}
+	}
+	return nil
+}
+
+// dupKey identifies a content: size and hash (hashes are comparable within
+// one analysis; the size makes a collision of the 64-bit hash moot).
+type dupKey struct {
+	size int64
+	hash uint64
+}
+
+// duplicates finds the same bytes at several visible paths: one finding per
+// content. Hardlinks are entries of their own type and cost nothing, so
+// they never count. A copy that an earlier finding claims already (a
+// package cache) is the one counted as reclaimed where possible.
+func duplicates(in Input, prior []Finding) []Finding {
+	f := in.FS
+	// One lookup per file: the value is the first copy's EntryID, or
+	// ^index into groups once a second copy is seen.
+	seen := make(map[dupKey]int64, f.NumEntries())
+	var groups []*group
+	var keys []dupKey
+	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
+		e := f.Entry(id)
+		if e.Type != tree.TypeFile || e.Size <= 0 {
+			continue
+		}
+		if _, hidden := e.Shadowed(); hidden {
+			continue
+		}
+		k := dupKey{e.Size, e.Hash}
+		v, ok := seen[k]
+		switch {
+		case !ok:
+			seen[k] = int64(id)
+		case v >= 0:
+			seen[k] = ^int64(len(groups))
+			groups = append(groups, &group{ids: []tree.EntryID{tree.EntryID(v), id}})
+			keys = append(keys, k)
+		default:
+			g := groups[^v]
+			g.ids = append(g.ids, id)
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	claimed := newEntrySet(f)
+	for _, x := range prior {
+		for _, id := range x.claims {
+			claimed.add(id)
+		}
+	}
+	var out []Finding
+	for gi, g := range groups {
+		k := keys[gi]
+		keep := 0
+		for i, id := range g.ids {
+			if !claimed.has(id) {
+				keep = i
+				break
+			}
+		}
+		claims := slices.Delete(slices.Clone(g.ids), keep, keep+1)
+		last := 0
+		for _, id := range g.ids {
+			last = max(last, int(f.Entry(id).Layer))
+		}
+		n := len(g.ids)
+		bytes := k.size * int64(n-1) // no overflow: each copy is counted in the image's checked total
+		out = append(out, Finding{
+			Kind: KindDuplicateContent, Layer: last, Bytes: bytes, Paths: paths(f, g.ids), Count: n,
+			Message: fmt.Sprintf("%d copies of the same %s; %s made the last", n, size(k.size), step(in, last)),
+			Fix:     "keep one copy: COPY or cp it once and link the others (ln, ln -s), or remove the extra copies in the RUN that makes them",
+			claims:  claims,
+		})
+	}
+	return out
+}
