@@ -56,10 +56,10 @@ type Model struct {
 
 	data    []byte
 	kind    kind
-	starts  []int // text: the offset of each line; the last may be partial
-	scanned int   // text: data searched for newlines so far
+	starts  []int       // text: the offset of each line; the last may be partial
+	scanned int         // text: data searched for newlines so far
 	cells   map[int]int // text: the width of complete lines measured so far
-	eof     bool  // everything was read
+	eof     bool        // everything was read
 	err     error
 	reading bool // a chunk is on its way
 	closed  bool

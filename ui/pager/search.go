@@ -149,7 +149,11 @@ func (m *Model) locate(from int, forward bool) tea.Cmd {
 		return m.found(a, b, "")
 	}
 	if a, b, ok := m.matchBefore(len(m.data)); ok && a >= from {
-		return m.found(a, b, "search wrapped to the bottom of what was read")
+		note := "search wrapped to the bottom"
+		if !m.eof {
+			note += " of what was read"
+		}
+		return m.found(a, b, note)
 	}
 	return m.notFound()
 }
