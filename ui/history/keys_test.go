@@ -10,6 +10,7 @@ import (
 	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/internal/panetest"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
+	"github.com/layerscope/layerscope/ui/styles"
 )
 
 // TestJump: ↓↓ enter asks the app to jump to the selected layer with the
@@ -85,4 +86,24 @@ func TestFixtureCommands(t *testing.T) {
 func (m *Model) rowsNow() []row {
 	m.refresh()
 	return m.rows
+}
+
+// TestThemes: the history's states drawn in every built-in theme, on a
+// dark and a light terminal (golden screens at 80×24).
+func TestThemes(t *testing.T) {
+	res := story(t)
+	n, _ := res.FS.Lookup("/d/f")
+	for _, name := range styles.ThemeNames() {
+		theme, err := styles.Theme(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dark := range []bool{true, false} {
+			c := uitest.Common(res, false)
+			c.Styles = styles.New(theme(dark), false)
+			m := New(c, n)
+			m.SetSize(78, 22)
+			uitest.Golden(t, fmt.Sprintf("history-theme-%s-dark-%v", name, dark), m.View())
+		}
+	}
 }
