@@ -107,3 +107,13 @@ func TestThemes(t *testing.T) {
 		}
 	}
 }
+
+// TestIdle: the history schedules nothing of its own.
+func TestIdle(t *testing.T) {
+	res := story(t)
+	n, _ := res.FS.Lookup("/d/f")
+	m := New(uitest.Common(res, true), n)
+	if m.Init() != nil || m.Update(struct{}{}) != nil || m.Update(uitest.Key("down")) != nil {
+		t.Errorf("a command from an idle history")
+	}
+}

@@ -279,3 +279,34 @@ func TestFollowLinkLoops(t *testing.T) {
 		t.Errorf("chain: %+v", l)
 	}
 }
+
+// TestIdle: a pager that has read what it needs schedules nothing — no
+// read, no timer, not even a blinking cursor while a search is typed — so
+// an idle explorer with a pager open stays asleep.
+func TestIdle(t *testing.T) {
+	m := pagerOf(long())
+	m.SetSize(80, 20)
+	run(m, m.Init())
+	if !m.eof {
+		t.Fatal("not read whole")
+	}
+	for _, msg := range []any{struct{}{}, chunkMsg{src: &source{}}} {
+		if cmd := m.Update(msg); cmd != nil {
+			t.Errorf("%T: a command while idle", msg)
+		}
+	}
+	if cmd := m.Update(uitest.Key("/")); cmd != nil {
+		t.Errorf("opening the search prompt scheduled a command (a cursor blink?)")
+	}
+	if cmd := m.Update(uitest.Key("x")); cmd != nil {
+		t.Errorf("typing into the search prompt scheduled a command")
+	}
+	// A big file: once the screen and a page beyond are read, reading stops.
+	src := newCounter(&lines{size: 100 << 20})
+	b := New(uitest.Common(nil, true), "/big", 100<<20, src.open)
+	b.SetSize(80, 20)
+	run(b, b.Init())
+	if cmd := b.more(); cmd != nil {
+		t.Errorf("reads on with the screen full")
+	}
+}
