@@ -310,3 +310,31 @@ func TestIdle(t *testing.T) {
 		t.Errorf("reads on with the screen full")
 	}
 }
+
+// TestHexScreens: the dump at each size, as wide as it fits (16 bytes a
+// row at 80 columns, 24 at 120, 32 at 200), with a search for bytes that
+// brings their row on screen.
+func TestHexScreens(t *testing.T) {
+	bin := make([]byte, 4096)
+	for i := range bin {
+		bin[i] = byte(i * 7)
+	}
+	copy(bin, "\x7fELF\x02\x01\x01")
+	copy(bin[3000:], "MARKER")
+	for _, sz := range panetest.Sizes {
+		w, h := sz[0], sz[1]
+		t.Run(size(w, h), func(t *testing.T) {
+			host := panetest.Run(t, pagerOf(string(bin)), w, h, "00000000:",
+				panetest.Step{Key: "/"}, panetest.Step{Key: "type:MARKER"}, panetest.Step{Key: "enter", Wait: "at byte 3000"})
+			m := host.Pane.(*Model)
+			if got, want := m.bytesPerRow(), map[int]int{80: 16, 120: 24, 200: 32}[w]; got != want {
+				t.Errorf("%d bytes a row at width %d, want %d", got, w, want)
+			}
+			if row := fmt.Sprintf("\n%08x:", 3000/m.bytesPerRow()*m.bytesPerRow()); !strings.Contains("\n"+ansi.Strip(host.Screen()), row) {
+				t.Errorf("the match's row %s is not on screen", row)
+			}
+			uitest.CheckSize(t, host.Screen(), w, h)
+			uitest.Golden(t, "pager-hex-"+size(w, h), host.Screen())
+		})
+	}
+}
