@@ -381,19 +381,22 @@ func TestViewFitsItsSize(t *testing.T) {
 		if binary {
 			b += "\x00"
 		}
-		m := newPager(t, newCounter(strings.NewReader(b)), int64(len(b)), false)
-		run(m, m.Init())
-		for _, size := range [][2]int{{1, 1}, {9, 3}, {20, 5}, {60, 12}, {66, 12}, {67, 12}, {200, 60}} {
-			m.SetSize(size[0], size[1])
-			for _, k := range []string{"home", "end"} {
-				press(m, k)
-				lines := strings.Split(m.View(), "\n")
-				if len(lines) != size[1] {
-					t.Errorf("binary %v %v %s: %d lines", binary, size, k, len(lines))
-				}
-				for _, l := range lines {
-					if w := ansi.StringWidth(l); w > size[0] {
-						t.Errorf("binary %v %v %s: line of %d cells: %q", binary, size, k, w, ansi.Strip(l))
+		for _, wrap := range []bool{false, true} {
+			m := newPager(t, newCounter(strings.NewReader(b)), int64(len(b)), false)
+			run(m, m.Init())
+			m.setWrap(wrap)
+			for _, size := range [][2]int{{1, 1}, {9, 3}, {20, 5}, {60, 12}, {66, 12}, {67, 12}, {200, 60}} {
+				m.SetSize(size[0], size[1])
+				for _, k := range []string{"home", "end", "right", "pgup", "down"} {
+					press(m, k)
+					lines := strings.Split(m.View(), "\n")
+					if len(lines) != size[1] {
+						t.Errorf("binary %v wrap %v %v %s: %d lines", binary, wrap, size, k, len(lines))
+					}
+					for _, l := range lines {
+						if w := ansi.StringWidth(l); w > size[0] {
+							t.Errorf("binary %v wrap %v %v %s: line of %d cells: %q", binary, wrap, size, k, w, ansi.Strip(l))
+						}
 					}
 				}
 			}
