@@ -22,7 +22,7 @@ func TestJump(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
 			n, _ := res.FS.Lookup("/d/f")
 			host := panetest.Run(t, New(uitest.Common(res, false), n), w, h, "layer  state",
-				panetest.Step{Key: "down"}, panetest.Step{Key: "down"}, panetest.Step{Key: "enter", Wait: "layer 2: "})
+				panetest.Step{Key: "down"}, panetest.Step{Key: "down"}, panetest.Step{Key: "enter", Status: "layer 2: "})
 			if len(host.Jumps) != 1 || host.Jumps[0] != (common.JumpMsg{Path: "/d/f", Layer: 2}) {
 				t.Errorf("jumps %+v", host.Jumps)
 			}

@@ -99,10 +99,10 @@ func TestSearchKeys(t *testing.T) {
 				panetest.Step{Key: "/"}, panetest.Step{Key: "type:NEEDLE"}, panetest.Step{Key: "backspace"},
 				panetest.Step{Key: "backspace"}, panetest.Step{Key: "backspace"}, panetest.Step{Key: "backspace"},
 				panetest.Step{Key: "backspace"}, panetest.Step{Key: "backspace"}, panetest.Step{Key: "type:needle"},
-				panetest.Step{Key: "enter", Wait: "line 7"},
-				panetest.Step{Key: "n", Wait: "line 14"},
-				panetest.Step{Key: "N", Wait: "line 7"},
-				panetest.Step{Key: "N", Wait: "wrapped"},
+				panetest.Step{Key: "enter", Status: "line 7"},
+				panetest.Step{Key: "n", Status: "line 14"},
+				panetest.Step{Key: "N", Status: "line 7"},
+				panetest.Step{Key: "N", Status: "wrapped"},
 			)
 			if host.Status != "/needle: line 77 (search wrapped to the bottom)" {
 				t.Errorf("status after N at the first match: %q", host.Status)
@@ -325,7 +325,7 @@ func TestHexScreens(t *testing.T) {
 		w, h := sz[0], sz[1]
 		t.Run(size(w, h), func(t *testing.T) {
 			host := panetest.Run(t, pagerOf(string(bin)), w, h, "00000000:",
-				panetest.Step{Key: "/"}, panetest.Step{Key: "type:MARKER"}, panetest.Step{Key: "enter", Wait: "at byte 3000"})
+				panetest.Step{Key: "/"}, panetest.Step{Key: "type:MARKER"}, panetest.Step{Key: "enter", Status: "at byte 3000"})
 			m := host.Pane.(*Model)
 			if got, want := m.bytesPerRow(), map[int]int{80: 16, 120: 24, 200: 32}[w]; got != want {
 				t.Errorf("%d bytes a row at width %d, want %d", got, w, want)

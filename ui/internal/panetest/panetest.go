@@ -81,10 +81,11 @@ func (m *Host) Screen() string {
 	return m.Pane.View() + "\n" + ansi.Truncate(m.Status, m.w, "…")
 }
 
-// Step is a key to press, then text to wait for on the screen or in the
-// footer (none if empty) before the next step.
+// Step is a key to press, then text to wait for before the next step:
+// Wait anywhere on the screen, Status in the footer (the status line the
+// pane's messages set; the screen's contents may hold the same text).
 type Step struct {
-	Key, Wait string
+	Key, Wait, Status string
 }
 
 // Keys are steps without waiting.
@@ -104,7 +105,7 @@ func Run(t *testing.T, p common.Pane, w, h int, first string, steps ...Step) *Ho
 	tm := teatest.NewTestModel(t, host, teatest.WithInitialTermSize(w, h))
 	// The screen is read from the model, not the program's output: the
 	// renderer writes only the cells that changed.
-	wait := func(text string) {
+	wait := func(text string, footer bool) {
 		t.Helper()
 		if text == "" {
 			return
@@ -113,17 +114,18 @@ func Run(t *testing.T, p common.Pane, w, h int, first string, steps ...Step) *Ho
 		for {
 			host.mu.Lock()
 			screen := ansi.Strip(host.Screen())
+			status := host.Status
 			host.mu.Unlock()
-			if strings.Contains(screen, text) {
+			if (!footer && strings.Contains(screen, text)) || (footer && strings.Contains(status, text)) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%q not on the screen after 10 s:\n%s", text, screen)
+				t.Fatalf("%q not on the screen (footer only: %v) after 10 s:\n%s", text, footer, screen)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	wait(first)
+	wait(first, false)
 	for _, s := range steps {
 		if strings.HasPrefix(s.Key, "type:") {
 			for _, r := range strings.TrimPrefix(s.Key, "type:") {
@@ -132,7 +134,8 @@ func Run(t *testing.T, p common.Pane, w, h int, first string, steps ...Step) *Ho
 		} else {
 			tm.Send(uitest.Key(s.Key))
 		}
-		wait(s.Wait)
+		wait(s.Wait, false)
+		wait(s.Status, true)
 	}
 	tm.Send(quitMsg{})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
