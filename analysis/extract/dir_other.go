@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 )
 
 // dirHandle is an open directory of the extraction, as an os.Root: every
@@ -71,6 +72,42 @@ func (d *dirHandle) symlink(target, name string) error { return d.r.Symlink(targ
 func (d *dirHandle) remove(name string) error { return d.r.Remove(name) }
 
 func (d *dirHandle) chmod(mode fs.FileMode) error { return d.r.Chmod(".", mode.Perm()) }
+
+// dup is a second handle on the same directory.
+func (d *dirHandle) dup() (*dirHandle, error) {
+	r, err := d.r.OpenRoot(".")
+	if err != nil {
+		return nil, err
+	}
+	return &dirHandle{r}, nil
+}
+
+// link: os.Root cannot link across roots; the caller copies instead.
+func (d *dirHandle) link(*dirHandle, string, string) error { return errors.ErrUnsupported }
+
+func (d *dirHandle) openFile(name string) (*os.File, error) { return d.r.Open(name) }
+
+func (d *dirHandle) lchown(name string, uid, gid uint32) error {
+	return d.r.Lchown(name, int(uid), int(gid))
+}
+
+func (d *dirHandle) lchtimes(name string, mtime int64) error {
+	t := time.Unix(mtime, 0)
+	return d.r.Chtimes(name, t, t)
+}
+
+func (d *dirHandle) chownSelf(uid, gid uint32) error { return d.r.Chown(".", int(uid), int(gid)) }
+
+func (d *dirHandle) chtimesSelf(mtime int64) error {
+	t := time.Unix(mtime, 0)
+	return d.r.Chtimes(".", t, t)
+}
+
+// fileTimes is set through the directory on these systems (see writeFiles).
+func fileTimes(*os.File, int64) error { return errors.ErrUnsupported }
+
+// canOwn: ownership is a Unix notion here.
+func canOwn() bool { return false }
 
 // same compares identities; os.SameFile is the portable way.
 func (a fileID) same(b fileID) bool { return os.SameFile(a.fi, b.fi) }

@@ -140,6 +140,70 @@ func (d *dirHandle) chmod(mode fs.FileMode) error {
 	return pathErr("chmod", ".", retry(func() error { return unix.Fchmod(d.fd, uint32(mode.Perm())) }))
 }
 
+// dup is a second handle on the same directory, kept by a file's first
+// copy so that its hardlinks can be made wherever the cursor has moved.
+func (d *dirHandle) dup() (*dirHandle, error) {
+	fd, err := unix.FcntlInt(uintptr(d.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, pathErr("dup", ".", err)
+	}
+	return &dirHandle{fd}, nil
+}
+
+// link makes name a hardlink to oldName in oldDir; neither name is
+// followed if it is a symlink.
+func (d *dirHandle) link(oldDir *dirHandle, oldName, name string) error {
+	return pathErr("link", name, retry(func() error { return unix.Linkat(oldDir.fd, oldName, d.fd, name, 0) }))
+}
+
+// openFile opens the regular file name for reading, never through a
+// symlink.
+func (d *dirHandle) openFile(name string) (*os.File, error) {
+	var fd int
+	err := retry(func() (err error) {
+		fd, err = unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, pathErr("open", name, err)
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// lchown sets the owner of name itself (a symlink is not followed).
+func (d *dirHandle) lchown(name string, uid, gid uint32) error {
+	return pathErr("chown", name, retry(func() error {
+		return unix.Fchownat(d.fd, name, int(uid), int(gid), unix.AT_SYMLINK_NOFOLLOW)
+	}))
+}
+
+// lchtimes sets the access and modification times of name itself to
+// mtime (Unix seconds).
+func (d *dirHandle) lchtimes(name string, mtime int64) error {
+	ts := []unix.Timespec{{Sec: mtime}, {Sec: mtime}}
+	return pathErr("chtimes", name, retry(func() error { return unix.UtimesNanoAt(d.fd, name, ts, unix.AT_SYMLINK_NOFOLLOW) }))
+}
+
+// chownSelf and chtimesSelf set the directory's own owner and times.
+func (d *dirHandle) chownSelf(uid, gid uint32) error {
+	return pathErr("chown", ".", retry(func() error { return unix.Fchown(d.fd, int(uid), int(gid)) }))
+}
+
+func (d *dirHandle) chtimesSelf(mtime int64) error {
+	tv := []unix.Timeval{{Sec: mtime}, {Sec: mtime}}
+	return pathErr("chtimes", ".", retry(func() error { return unix.Futimes(d.fd, tv) }))
+}
+
+// fileTimes sets an open file's times to mtime.
+func fileTimes(f *os.File, mtime int64) error {
+	tv := []unix.Timeval{{Sec: mtime}, {Sec: mtime}}
+	return retry(func() error { return unix.Futimes(int(f.Fd()), tv) })
+}
+
+// canOwn reports whether the extraction may give files the image's
+// owners: only root may, as tar does.
+func canOwn() bool { return os.Geteuid() == 0 }
+
 // fatal reports errors after which nothing else can be written either:
 // they end the extraction instead of skipping one path.
 func fatal(err error) bool {

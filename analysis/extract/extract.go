@@ -11,12 +11,15 @@
 // container runtime unpacks: nothing is ever created outside the
 // destination, nothing is written through a symlink (whether the
 // extraction made it or it was there before), symlinks are created as they
-// are and never followed, hardlinks become copies, device nodes and fifos
-// are skipped, existing files are kept unless Options.Overwrite says
-// otherwise, modes lose setuid, setgid and sticky bits, and ownership is
-// not changed. A path that cannot be written (a NUL in its name, a name
-// too long, no permission) is skipped, with what lies below it, and
-// reported; the rest is written.
+// are and never followed, device nodes and fifos are skipped, existing
+// files are kept unless Options.Overwrite says otherwise, and modes lose
+// setuid, setgid and sticky bits. As tar does, it keeps the image's
+// modification times, and its owners when run as root; hardlinks between
+// files that are both extracted stay hardlinks (one file, several names;
+// on Unix), one whose target is not extracted becomes a file of its own.
+// A path that cannot be written (a NUL in its name, a name too long, no
+// permission) is skipped, with what lies below it, and reported; the rest
+// is written.
 //
 // Contents come from the layers, each needed layer read once, streaming
 // (content.ScanLayer): the wanted files are grouped by the layer that
@@ -27,7 +30,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -46,12 +51,13 @@ type Options struct {
 
 // Summary is what Run did.
 type Summary struct {
-	Files    int   // regular files written, hardlink copies included
-	Dirs     int   // directories created or merged into (dest itself not counted)
-	Symlinks int   // symlinks created
-	Skipped  int   // paths not written: devices, fifos, dangling hardlinks, things in the way, names that cannot be written, and what lies below a skipped directory
-	Bytes    int64 // file content written
-	Warnings []string
+	Files     int   // regular files written, hardlinks included
+	Hardlinks int   // of them, names linked to a file written before (not copies)
+	Dirs      int   // directories created or merged into (dest itself not counted)
+	Symlinks  int   // symlinks created
+	Skipped   int   // paths not written: devices, fifos, dangling hardlinks, things in the way, names that cannot be written, and what lies below a skipped directory
+	Bytes     int64 // file content written (once for a file and its hardlinks)
+	Warnings  []string
 }
 
 // maxWarnings bounds Summary.Warnings: re-extracting a big tree without
@@ -77,7 +83,8 @@ type item struct {
 	size   int64       // files
 	link   string      // symlinks: the target, verbatim
 	why    string      // kindSkip: the warning
-	// As the image has them, for when ownership and times are restored.
+	// As the image has them, restored on what the run creates.
+	meta     bool  // they are known (false for a directory implied by its contents)
 	modTime  int64 // Unix seconds
 	uid, gid uint32
 }
@@ -104,21 +111,74 @@ type Job struct {
 // "" for the root (written as the destination itself).
 func (j *Job) Name() string { return j.name }
 
+// Check reports, at once, whether node can be extracted as it is after
+// layer: not when nothing is there (removed by a whiteout, or not yet
+// added). The explorer asks before it asks for a directory; Prepare asks
+// again. It reads res.FS; call it where the tree is not changing.
+func Check(res *analysis.Result, node tree.NodeID, layer int) error {
+	fs := res.FS
+	switch {
+	case layer < 0 || layer >= fs.NumLayers():
+		return fmt.Errorf("no layer %d: the image has %d", layer, fs.NumLayers())
+	case fs.NumLayers() > len(res.Layers):
+		return fmt.Errorf("the analysis has %d layers for an image of %d", fs.NumLayers(), len(res.Layers))
+	case int(node) >= fs.Len():
+		return fmt.Errorf("no node %d in the analysis", node)
+	case node != tree.Root && !fs.LiveAt(node, layer):
+		name := tree.Printable(fs.Path(node))
+		if by, ok := removedBy(fs, node, layer); ok {
+			return fmt.Errorf("%s cannot be extracted: layer %d removed it", name, by)
+		}
+		return fmt.Errorf("%s cannot be extracted: it is not in the file system after layer %d", name, layer)
+	}
+	return nil
+}
+
+// removedBy finds the layer, up to layer, that last removed n or one of
+// its parents: the newest marker or shadowing at or above n.
+func removedBy(fs *tree.FS, n tree.NodeID, layer int) (int, bool) {
+	best := -1
+	for a := n; ; a = fs.Parent(a) {
+		fs.History(a, func(_ tree.EntryID, e *tree.Entry) bool {
+			if int(e.Layer) > layer {
+				return true
+			}
+			if e.Type.IsMarker() && int(e.Layer) > best {
+				best = int(e.Layer)
+			}
+			if by, ok := e.Shadowed(); ok && by <= layer && by > best && a == n {
+				best = by
+			}
+			return false
+		})
+		if a == tree.Root {
+			break
+		}
+	}
+	return best, best >= 0
+}
+
+// Destination is dest as the user means it: "~" and "~/…" are in the
+// home directory, as a shell would have it; anything else is unchanged.
+func Destination(dest string) (string, error) {
+	if dest != "~" && !strings.HasPrefix(dest, "~/") && !strings.HasPrefix(dest, "~"+string(filepath.Separator)) {
+		return dest, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("destination %s: %w", dest, err)
+	}
+	return filepath.Join(home, dest[1:]), nil
+}
+
 // Prepare lists what Run must write to extract node as it is after layer:
 // a directory with everything visible below it. It reads res.FS; call it
 // where the tree is not changing.
 func Prepare(res *analysis.Result, node tree.NodeID, layer int) (*Job, error) {
-	fs := res.FS
-	switch {
-	case layer < 0 || layer >= fs.NumLayers():
-		return nil, fmt.Errorf("no layer %d: the image has %d", layer, fs.NumLayers())
-	case fs.NumLayers() > len(res.Layers):
-		return nil, fmt.Errorf("the analysis has %d layers for an image of %d", fs.NumLayers(), len(res.Layers))
-	case int(node) >= fs.Len():
-		return nil, fmt.Errorf("no node %d in the analysis", node)
-	case node != tree.Root && !fs.LiveAt(node, layer):
-		return nil, fmt.Errorf("%s is not in the file system after layer %d", fs.Path(node), layer)
+	if err := Check(res, node, layer); err != nil {
+		return nil, err
 	}
+	fs := res.FS
 	j := &Job{}
 	if node != tree.Root {
 		j.name = fs.Name(node)
@@ -204,11 +264,11 @@ func describe(fs *tree.FS, links *content.Resolver, id tree.EntryID, it *item) t
 			it.kind, it.why = kindSkip, fmt.Sprintf("%v: skipped", err)
 			return tree.NoEntry
 		}
-		id = src // a hardlink becomes a copy of what it links to
+		id = src // a hardlink shows what it links to, and shares its metadata
 	}
 	e := fs.Entry(id)
 	it.mode = os.FileMode(e.Mode & 0o777)
-	it.modTime, it.uid, it.gid = e.ModTime, e.UID, e.GID
+	it.meta, it.modTime, it.uid, it.gid = true, e.ModTime, e.UID, e.GID
 	switch e.Type {
 	case tree.TypeDir:
 		it.kind = kindDir

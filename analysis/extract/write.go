@@ -32,6 +32,7 @@ type run struct {
 	cur     cursor
 	buf     []byte // for copying, shared by every file
 	dropped int    // warnings beyond maxWarnings
+	owners  bool   // give what is created the image's owners (root only)
 }
 
 // Run writes the job to dest/<Name> (the root to dest itself), creating
@@ -40,6 +41,9 @@ type run struct {
 // ends, directories it made get their modes (they are 0700 while being
 // filled); on error, the summary says what was done so far.
 func (j *Job) Run(ctx context.Context, dest string, opts Options) (sum Summary, err error) {
+	if dest, err = Destination(dest); err != nil {
+		return sum, err
+	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return sum, fmt.Errorf("destination: %w", err)
 	}
@@ -47,7 +51,7 @@ func (j *Job) Run(ctx context.Context, dest string, opts Options) (sum Summary, 
 	if err != nil {
 		return sum, fmt.Errorf("destination: %w", err)
 	}
-	r := &run{job: j, opts: opts, sum: &sum, st: make([]state, len(j.items)), buf: make([]byte, 64<<10)}
+	r := &run{job: j, opts: opts, sum: &sum, st: make([]state, len(j.items)), buf: make([]byte, 64<<10), owners: canOwn()}
 	for i := range r.st {
 		r.st[i].pos = -1
 	}
@@ -267,32 +271,44 @@ func (r *run) symlink(i int) error {
 		return r.fail(i, err)
 	}
 	r.sum.Symlinks++
+	if it.meta && r.owners {
+		if err := d.lchown(it.name, it.uid, it.gid); err != nil {
+			r.warnAt(i, ": its owner was not set (%v)", err)
+		}
+	}
+	if it.meta {
+		if err := d.lchtimes(it.name, it.modTime); err != nil {
+			r.warnAt(i, ": its time was not set (%v)", err)
+		}
+	}
 	return nil
 }
 
 // writeFiles creates the items idx, which all show the same bytes (a file
-// and its hardlinks), and copies src into all of them at once. An error
+// and its hardlinks): the first gets the bytes from src, the others are
+// hardlinks to it (copies of it where a link cannot be made). An error
 // reading or writing the bytes ends the run, and no half-written file is
 // left behind.
 func (r *run) writeFiles(idx []int, src io.Reader) (err error) {
-	type out struct {
-		f *os.File
-		i int
-	}
-	var outs []out
+	var (
+		f     *os.File   // the first item's file while it is written
+		at    = -1       // the first item
+		first *dirHandle // a handle on its directory, for its links
+		links []int      // the items to link to it
+	)
 	defer func() {
-		for _, o := range outs {
-			if o.f != nil {
-				o.f.Close()
-			}
+		if f != nil {
+			f.Close()
 			if err != nil {
-				if d, derr := r.cur.dir(r.job.items[o.i].parent); derr == nil {
-					d.remove(r.job.items[o.i].name)
+				if d, derr := r.cur.dir(r.job.items[at].parent); derr == nil {
+					d.remove(r.job.items[at].name)
 				}
 			}
 		}
+		if first != nil {
+			first.close()
+		}
 	}()
-	var ws []io.Writer
 	for _, i := range idx {
 		it := &r.job.items[i]
 		d, err := r.cur.dir(it.parent)
@@ -309,42 +325,128 @@ func (r *run) writeFiles(idx []int, src io.Reader) (err error) {
 		if !free {
 			continue
 		}
-		f, err := d.create(it.name)
-		if err != nil {
+		if at >= 0 {
+			links = append(links, i)
+			continue
+		}
+		if f, err = d.create(it.name); err != nil {
+			f = nil
 			if err := r.fail(i, err); err != nil {
 				return err
 			}
 			continue
 		}
-		outs = append(outs, out{f: f, i: i})
-		ws = append(ws, f)
+		at = i
+		first, _ = d.dup() // without it, the links become copies
 	}
-	if len(outs) == 0 {
+	if at < 0 {
 		return nil
 	}
-	// MultiWriter, even of one file, has no ReadFrom: CopyBuffer uses buf.
-	n, err := io.CopyBuffer(io.MultiWriter(ws...), src, r.buf)
+	// A bare Writer: *os.File's ReadFrom would not use buf.
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, src, r.buf)
 	if err != nil {
-		return fmt.Errorf("%s: %w", r.full(outs[0].i), err)
+		return fmt.Errorf("%s: %w", r.full(at), err)
 	}
-	for k := range outs {
-		o := &outs[k]
-		if err := o.f.Chmod(r.job.items[o.i].mode); err != nil {
-			return fmt.Errorf("%s: %w", r.full(o.i), err)
-		}
-		err := o.f.Close()
-		o.f = nil
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.full(o.i), err)
+	err = r.finishFile(f, at)
+	f = nil
+	if err != nil {
+		return err
+	}
+	r.sum.Files++
+	r.sum.Bytes += n
+	for _, i := range links {
+		if err := r.linkTo(first, at, i, n); err != nil {
+			return err
 		}
 	}
-	r.sum.Files += len(outs)
-	r.sum.Bytes += n * int64(len(outs))
 	return nil
 }
 
-// setModes gives the directories this run made their modes, children
-// first, so that a read-only directory was writable while it was filled.
+// finishFile gives the new file f of item i its owner, mode and time, and
+// closes it.
+func (r *run) finishFile(f *os.File, i int) error {
+	it := &r.job.items[i]
+	defer f.Close()
+	if it.meta && r.owners {
+		if err := f.Chown(int(it.uid), int(it.gid)); err != nil {
+			r.warnAt(i, ": its owner was not set (%v)", err)
+		}
+	}
+	if err := f.Chmod(it.mode); err != nil {
+		return fmt.Errorf("%s: %w", r.full(i), err)
+	}
+	timesLater := false
+	if it.meta {
+		if err := fileTimes(f, it.modTime); errors.Is(err, errors.ErrUnsupported) {
+			timesLater = true
+		} else if err != nil {
+			r.warnAt(i, ": its time was not set (%v)", err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", r.full(i), err)
+	}
+	if timesLater {
+		d, err := r.cur.dir(it.parent)
+		if err == nil {
+			err = d.lchtimes(it.name, it.modTime)
+		}
+		if err != nil {
+			r.warnAt(i, ": its time was not set (%v)", err)
+		}
+	}
+	return nil
+}
+
+// linkTo makes item i a hardlink to item at, the file just written (of n
+// bytes) in the directory first; where no link can be made it copies that
+// file instead.
+func (r *run) linkTo(first *dirHandle, at, i int, n int64) error {
+	it := &r.job.items[i]
+	d, err := r.cur.dir(it.parent)
+	if err != nil {
+		return r.fail(i, err)
+	}
+	if first != nil {
+		err := d.link(first, r.job.items[at].name, it.name)
+		if err == nil {
+			r.sum.Files++
+			r.sum.Hardlinks++
+			return nil
+		}
+		if fatal(err) {
+			return fmt.Errorf("%s: %w", r.full(i), err)
+		}
+	}
+	// A copy: read back what was just written.
+	if first == nil {
+		return r.fail(i, errors.New("its hardlink could not be made"))
+	}
+	in, err := first.openFile(r.job.items[at].name)
+	if err != nil {
+		return r.fail(i, err)
+	}
+	defer in.Close()
+	f, err := d.create(it.name)
+	if err != nil {
+		return r.fail(i, err)
+	}
+	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(in, n), r.buf); err != nil {
+		f.Close()
+		d.remove(it.name)
+		return fmt.Errorf("%s: %w", r.full(i), err)
+	}
+	if err := r.finishFile(f, i); err != nil {
+		return err
+	}
+	r.sum.Files++
+	r.sum.Bytes += n
+	return nil
+}
+
+// setModes gives the directories this run made their owners, modes and
+// times, children first, so that a read-only directory was writable while
+// it was filled and its time is not changed by what is written into it.
 // It runs however Run ends, cancelled or not; what fails is a warning,
 // once for a directory that cannot be reached again, not for each below.
 func (r *run) setModes() {
@@ -353,9 +455,21 @@ func (r *run) setModes() {
 		if s := r.st[i]; !s.made || s.skipped {
 			continue
 		}
+		it := &r.job.items[i]
 		d, err := r.cur.dir(i)
+		if err == nil && it.meta && r.owners {
+			if err := d.chownSelf(it.uid, it.gid); err != nil {
+				r.warnAt(i, ": its owner was not set (%v)", err)
+			}
+		}
 		if err == nil {
-			err = d.chmod(r.job.items[i].mode)
+			err = d.chmod(it.mode)
+		}
+		// The time last: the directory's entries are all written.
+		if err == nil && it.meta {
+			if err := d.chtimesSelf(it.modTime); err != nil {
+				r.warnAt(i, ": its time was not set (%v)", err)
+			}
 		}
 		var de *dirError
 		switch {

@@ -1,6 +1,11 @@
 // Package config reads the explorer's configuration file,
-// $XDG_CONFIG_HOME/layerscope/config.yaml: key bindings, colours and view
-// defaults. Unknown keys and invalid values are errors, never ignored.
+// $XDG_CONFIG_HOME/layerscope/config.yaml: key bindings, the theme and
+// colours, and view defaults. Unknown keys and invalid values are errors,
+// never ignored.
+//
+//	theme: colorblind      # auto (default: follows the terminal), dark, light, high-contrast, colorblind
+//	colors:
+//	  removed: "#ff0000"   # overrides one colour of the theme
 package config
 
 import (
@@ -23,6 +28,7 @@ import (
 
 // File is the configuration file's shape.
 type File struct {
+	Theme    string                `yaml:"theme"`
 	Keys     map[string]stringList `yaml:"keys"`
 	Colors   map[string]string     `yaml:"colors"`
 	Defaults Defaults              `yaml:"defaults"`
@@ -107,16 +113,20 @@ func (l *Loaded) apply(f File) error {
 			return fmt.Errorf("keys: %w", err)
 		}
 	}
+	theme, err := styles.Theme(f.Theme)
+	if err != nil {
+		return fmt.Errorf("theme: %w", err)
+	}
 	colors := f.Colors
 	// Validate once, up front, so that a bad colour fails at start.
-	probe := styles.DefaultPalette(true)
+	probe := theme(true)
 	for _, name := range sortedKeys(colors) {
 		if err := probe.Set(name, colors[name]); err != nil {
 			return fmt.Errorf("colors: %w", err)
 		}
 	}
 	l.Palette = func(isDark bool) styles.Palette {
-		p := styles.DefaultPalette(isDark)
+		p := theme(isDark)
 		for name, v := range colors {
 			p.Set(name, v) // checked above
 		}

@@ -1,12 +1,16 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/layerscope/layerscope/ui/filetree"
+	"github.com/layerscope/layerscope/ui/styles"
 )
 
 func write(t *testing.T, text string) string {
@@ -64,7 +68,8 @@ func TestInvalid(t *testing.T) {
 		"colors:\n  pink: \"1\"\n":       `unknown colour "pink"`,
 		"defaults:\n  sort: date\n":      `defaults.sort: "date"`,
 		"defaults:\n  hide: [new]\n":     `defaults.hide: "new"`,
-		"theme: dark\n":                  "field theme not found",
+		"theme: solarized\n":             `theme: unknown theme "solarized" (known: auto, dark, light, high-contrast, colorblind)`,
+		"themes: dark\n":                 "field themes not found",
 		"keys:\n  quit: {a: b}\n":        "want a key or a list of keys",
 		"defaults:\n  attributes: maybe": "`maybe` into bool",
 	} {
@@ -74,5 +79,28 @@ func TestInvalid(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("a missing --config file was accepted")
+	}
+}
+
+// TestTheme: the theme picks the palette, colours override it, and
+// without a theme the palette follows the terminal's background.
+func TestTheme(t *testing.T) {
+	l, err := Load(write(t, "theme: colorblind\ncolors:\n  removed: \"#ff0000\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dark := range []bool{true, false} {
+		p, want := l.Palette(dark), styles.ColorblindPalette(dark)
+		if fmt.Sprint(p.Added, p.Modified) != fmt.Sprint(want.Added, want.Modified) || fmt.Sprint(p.Removed) != fmt.Sprint(lipgloss.Color("#ff0000")) {
+			t.Errorf("dark %v: palette %+v", dark, p)
+		}
+	}
+	l, err = Load(write(t, "theme: light\n"))
+	if err != nil || fmt.Sprint(l.Palette(true)) != fmt.Sprint(styles.DefaultPalette(false)) {
+		t.Errorf("light on a dark terminal: %v %v", l.Palette(true), err)
+	}
+	l, err = Load(write(t, "keys:\n  quit: q\n"))
+	if err != nil || fmt.Sprint(l.Palette(false)) != fmt.Sprint(styles.DefaultPalette(false)) || fmt.Sprint(l.Palette(true)) != fmt.Sprint(styles.DefaultPalette(true)) {
+		t.Errorf("no theme: does not follow the background")
 	}
 }

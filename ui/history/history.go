@@ -1,25 +1,25 @@
 // Package history is the explorer's history of one path: every layer that
-// added, changed or removed it, oldest first, with the layer's command —
-// including the layers that removed it through a parent (a whiteout or
-// opaque marker above it, or a parent replaced by a file).
+// added, changed or removed it, oldest first, one row per layer, with the
+// layer's full command (wrapped) — including the layers that removed it
+// through a parent (a whiteout or opaque marker above it, or a parent
+// replaced by a file). ↑↓ select a row, enter jumps to that layer in the
+// tree; the rows scroll in the shared viewport (common.Viewport).
 package history
 
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/tree"
 	"github.com/layerscope/layerscope/ui/common"
 )
 
-// Model is the history pane.
+// Model is the history pane. It implements common.Pane.
 type Model struct {
 	c    *common.Common
 	node tree.NodeID
@@ -30,9 +30,14 @@ type Model struct {
 	done   bool // and whether the analysis was done then
 	final  string
 
-	top           int
+	sel   int   // the selected row
+	start []int // the first content line of each row
+	vp    *common.Viewport
+
 	width, height int
 }
+
+var _ common.Pane = (*Model)(nil)
 
 // row is one layer's change to the path.
 type row struct {
@@ -42,6 +47,7 @@ type row struct {
 	size  string
 	via   string // for removals through a parent: the parent and how
 	look  look
+	jump  string // the path enter puts the tree's cursor on
 }
 
 // look is how a row's state is drawn.
@@ -63,8 +69,16 @@ func (l look) style(c *common.Common) lipgloss.Style {
 // New returns the history of path n. It reads the analysis when it is
 // drawn, following layers merged since.
 func New(c *common.Common, n tree.NodeID) *Model {
-	return &Model{c: c, node: n, merged: -1, width: 80, height: 24}
+	m := &Model{c: c, node: n, merged: -1, vp: common.NewViewport(c)}
+	m.SetSize(80, 24)
+	return m
 }
+
+// Init implements common.Pane: the history needs nothing started.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Close implements common.Pane: the history holds nothing.
+func (m *Model) Close() {}
 
 // Title is "History of /path".
 func (m *Model) Title() string {
@@ -74,10 +88,11 @@ func (m *Model) Title() string {
 	return "History of " + m.path
 }
 
-// SetSize sets the inner size.
+// SetSize sets the inner size: a header line and the viewport below it.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = max(w, 1), max(h, 1)
-	m.clamp()
+	m.vp.SetSize(m.width, max(m.height-1, 1))
+	m.merged = -1 // lay the rows out again for the new width
 }
 
 // refresh computes the rows again when more layers were read.
@@ -89,12 +104,16 @@ func (m *Model) refresh() {
 	m.merged, m.done = res.Merged(), res.Done()
 	m.rows = rows(m.c, m.node)
 	m.final = final(m.c, m.node)
+	m.sel = max(0, min(m.sel, len(m.rows)-1))
+	m.layout()
 }
 
-// rows lists the entries at n oldest first, and the layers that removed
-// one of them through a parent.
+// rows lists what happened at n, one row per layer, oldest first: the
+// layers with entries at n, and the layers that removed n through a
+// parent.
 func rows(c *common.Common, n tree.NodeID) []row {
 	fs := c.Result.FS
+	path := fs.Path(n)
 	var entries []*tree.Entry
 	fs.History(n, func(_ tree.EntryID, e *tree.Entry) bool {
 		entries = append(entries, e)
@@ -107,15 +126,52 @@ func rows(c *common.Common, n tree.NodeID) []row {
 	}
 	var out []row
 	indirect := map[int]bool{}
-	for _, e := range entries {
-		out = append(out, direct(e))
-		if by, ok := e.Shadowed(); ok && !e.Type.IsMarker() && !own[by] && !indirect[by] {
-			indirect[by] = true
-			out = append(out, row{layer: by, state: "removed", via: via(fs, n, by), look: lookRemoved})
+	for i := 0; i < len(entries); {
+		// One layer may list a path more than once (a marker and a new
+		// directory, or a tar that repeats a name): one row says it all.
+		j := i
+		for j < len(entries) && entries[j].Layer == entries[i].Layer {
+			j++
 		}
+		r := layerRow(entries[i:j])
+		r.jump = path
+		out = append(out, r)
+		for _, e := range entries[i:j] {
+			if by, ok := e.Shadowed(); ok && !e.Type.IsMarker() && !own[by] && !indirect[by] {
+				indirect[by] = true
+				how, at := via(fs, n, by)
+				out = append(out, row{layer: by, state: "removed", via: how, look: lookRemoved, jump: at})
+			}
+		}
+		i = j
 	}
 	slices.SortStableFunc(out, func(a, b row) int { return a.layer - b.layer })
 	return out
+}
+
+// layerRow is the row of one layer's entries at a path: the last entry
+// that is not a marker decides, and the markers beside it are named.
+func layerRow(es []*tree.Entry) row {
+	last := es[len(es)-1]
+	var opaque, whiteout bool
+	for _, e := range es {
+		if !e.Type.IsMarker() {
+			last = e
+		}
+		opaque = opaque || e.Type == tree.TypeOpaque
+		whiteout = whiteout || e.Type == tree.TypeWhiteout
+	}
+	r := direct(last)
+	if last.Type.IsMarker() {
+		return r
+	}
+	switch {
+	case opaque:
+		r.state += " + opaque"
+	case whiteout:
+		r.state += " + whiteout"
+	}
+	return r
 }
 
 // direct describes an entry at the path itself.
@@ -147,8 +203,8 @@ func direct(e *tree.Entry) row {
 
 // via names the parent through which layer by removed n: the nearest
 // ancestor where that layer has a whiteout, an opaque marker or a
-// non-directory.
-func via(fs *tree.FS, n tree.NodeID, by int) string {
+// non-directory; at is that ancestor's path.
+func via(fs *tree.FS, n tree.NodeID, by int) (how, at string) {
 	for a := fs.Parent(n); ; a = fs.Parent(a) {
 		how := ""
 		fs.History(a, func(_ tree.EntryID, e *tree.Entry) bool {
@@ -171,10 +227,10 @@ func via(fs *tree.FS, n tree.NodeID, by int) string {
 			return false
 		})
 		if how != "" {
-			return "via " + tree.Printable(fs.Path(a)) + " (" + how + ")"
+			return "via " + tree.Printable(fs.Path(a)) + " (" + how + ")", fs.Path(a)
 		}
 		if a == tree.Root {
-			return "via a parent"
+			return "via a parent", fs.Path(fs.Parent(n))
 		}
 	}
 }
@@ -201,115 +257,92 @@ func final(c *common.Common, n tree.NodeID) string {
 	return when + ": absent"
 }
 
-// lines is the text of the pane: a header, then blocks of two lines, one
-// for each row and one for the final state. Only the blocks scroll.
-func (m *Model) lines() (header string, blocks []string) {
+// Selected is the selected row's layer, -1 without rows.
+func (m *Model) Selected() int {
 	m.refresh()
-	st := m.c.Styles
-	layers := m.c.Result.Layers
 	if len(m.rows) == 0 {
-		return "", []string{st.Dim.Render("No layer has an entry at this path."), "", st.Dim.Render(m.final), ""}
+		return -1
 	}
-	stateW, typeW := len("state"), len("type")
-	for _, r := range m.rows {
-		if r.via == "" {
-			stateW, typeW = max(stateW, len(r.state)), max(typeW, len(r.typ))
-		}
-	}
-	header = st.Dim.Render(fmt.Sprintf("%5s  %-*s  %-*s  %s", "layer", stateW, "state", typeW, "type", "size"))
-	var out []string
-	for _, r := range m.rows {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%5d  ", r.layer)
-		if r.via != "" {
-			b.WriteString(r.look.style(m.c).Render(r.state) + " " + r.via)
-		} else {
-			b.WriteString(r.look.style(m.c).Render(r.state) + strings.Repeat(" ", stateW-len(r.state)))
-			fmt.Fprintf(&b, "  %-*s  %s", typeW, r.typ, r.size)
-		}
-		out = append(out, b.String())
-		cmd := "(no history)"
-		if r.layer < len(layers) && layers[r.layer].Command != "" {
-			cmd = layers[r.layer].Command
-		}
-		out = append(out, "       "+st.Dim.Render(tree.Printable(cmd)))
-	}
-	return header, append(out, "", st.Dim.Render(m.final))
+	return m.rows[m.sel].layer
 }
 
-// maxTop is the last block that may be on top.
-func (m *Model) maxTop() int {
-	header, blocks := m.lines()
-	h := m.height
-	if header != "" {
-		h--
-	}
-	return max(0, (len(blocks)-h+1)/2)
-}
-
-func (m *Model) clamp() {
-	if m.merged >= 0 {
-		m.top = max(0, min(m.top, m.maxTop()))
-	}
-}
-
-// Update scrolls; esc and q close.
-func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+// Update moves the selection and scrolls; enter jumps to the selected
+// layer (common.JumpMsg), esc and q close (common.CloseMsg).
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	m.refresh()
+	km := m.c.KeyMap
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return nil, false
+		if _, wheel := msg.(tea.MouseWheelMsg); wheel {
+			m.vp.Update(msg)
+		}
+		return nil
 	}
-	km := m.c.KeyMap
-	m.refresh()
 	switch {
 	case key.Matches(k, km.Cancel, km.Quit):
-		return nil, true
+		return common.CloseCmd(m)
+	case key.Matches(k, km.Accept) && len(m.rows) > 0:
+		r := m.rows[m.sel]
+		return tea.Sequence(common.JumpCmd(r.jump, r.layer),
+			common.StatusCmd(fmt.Sprintf("layer %d: %s %s", r.layer, r.state, tree.Printable(r.jump))))
 	case key.Matches(k, km.Down):
-		m.top++
+		m.selectRow(m.sel + 1)
 	case key.Matches(k, km.Up):
-		m.top--
-	case key.Matches(k, km.PageDown):
-		m.top += max(1, (m.height-1)/2)
-	case key.Matches(k, km.PageUp):
-		m.top -= max(1, (m.height-1)/2)
+		m.selectRow(m.sel - 1)
 	case key.Matches(k, km.Top):
-		m.top = 0
+		m.selectRow(0)
+		m.vp.GotoTop()
 	case key.Matches(k, km.Bottom):
-		m.top = m.maxTop()
+		m.selectRow(len(m.rows) - 1)
+		m.vp.GotoBottom()
+	case key.Matches(k, km.PageDown, km.PageUp):
+		m.vp.Update(msg)
+		m.selectVisible()
 	}
-	m.clamp()
-	return nil, false
+	return nil
 }
 
-// View draws height lines of at most width cells.
-func (m *Model) View() string {
-	m.refresh()
-	m.clamp()
-	header, blocks := m.lines()
-	out := make([]string, 0, m.height)
-	if header != "" {
-		out = append(out, header)
+func (m *Model) selectRow(i int) {
+	if len(m.rows) == 0 {
+		return
 	}
-	for i := 2 * m.top; i < len(blocks) && len(out) < m.height; i++ {
-		out = append(out, blocks[i])
+	m.sel = max(0, min(i, len(m.rows)-1))
+	m.layout()
+}
+
+// selectVisible selects the first row that starts on screen, after a
+// page moved the screen.
+func (m *Model) selectVisible() {
+	y := m.vp.YOffset()
+	sel := len(m.start) - 1
+	for i, s := range m.start {
+		if s >= y {
+			sel = i
+			break
+		}
 	}
-	for len(out) < m.height {
-		out = append(out, "")
+	if sel != m.sel {
+		m.sel = sel
+		off := m.vp.YOffset()
+		m.layout()
+		m.vp.SetYOffset(off)
 	}
-	for i, l := range out {
-		out[i] = ansi.Truncate(l, m.width, "…")
-	}
-	return strings.Join(out, "\n")
 }
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
-	return []key.Binding{k.Up, k.Down, common.CloseBinding(k.Cancel, k.Quit)}
+	return []key.Binding{k.Up, k.Down, m.jumpKey(), common.CloseBinding(k.Cancel, k.Quit)}
 }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {common.CloseBinding(k.Cancel, k.Quit)}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {m.jumpKey(), common.CloseBinding(k.Cancel, k.Quit)}}
+}
+
+func (m *Model) jumpKey() key.Binding {
+	b := m.c.KeyMap.Accept
+	b.SetHelp(b.Help().Key, "go to layer")
+	return b
 }

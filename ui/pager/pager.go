@@ -1,29 +1,32 @@
 // Package pager is the explorer's file viewer: one file's contents, read
 // lazily from its layer as the user scrolls, shown as numbered text lines
-// or as a hex dump.
+// (long lines cut and scrolled sideways, or wrapped) or as a hex dump as
+// wide as the pane allows, with a search (/ n N).
 //
 // Nothing is read up front: Init starts the first chunk, and every later
 // chunk is read only when the screen (plus a page of look-ahead) needs it,
-// or when the user jumps to the end. What was read is kept, up to a cap;
-// a file larger than the cap is shown up to it, and the last line says so.
-// Reads run in tea.Cmds, never in Update.
+// when the user jumps to the end, or while a search looks for its next
+// match. What was read is kept, up to a cap; a file larger than the cap
+// is shown up to it, and the last line says so. Reads run in tea.Cmds,
+// never in Update.
+//
+// The pager scrolls itself rather than through bubbles' viewport: the
+// viewport wants every line as a string up front and measures them all on
+// each change, which a lazily read file of up to MaxKeep bytes cannot
+// afford (see scroll.go).
 package pager
 
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"strings"
 	"unicode/utf8"
-
-	"github.com/layerscope/layerscope/tree"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize"
 
+	"github.com/layerscope/layerscope/tree"
 	"github.com/layerscope/layerscope/ui/common"
 )
 
@@ -32,6 +35,8 @@ const (
 	ChunkSize = 64 << 10
 	// MaxKeep is the most the pager reads and keeps of one file.
 	MaxKeep = 8 << 20
+	// hStep is how far one ←/→ scrolls a long line sideways.
+	hStep = 8
 )
 
 type kind int
@@ -42,7 +47,7 @@ const (
 	binary
 )
 
-// Model is the pager.
+// Model is the pager. It implements common.Pane.
 type Model struct {
 	c     *common.Common
 	title string
@@ -51,18 +56,33 @@ type Model struct {
 
 	data    []byte
 	kind    kind
-	starts  []int // text: the offset of each line; the last may be partial
-	scanned int   // text: data searched for newlines so far
-	eof     bool  // everything was read
+	starts  []int       // text: the offset of each line; the last may be partial
+	scanned int         // text: data searched for newlines so far
+	cells   map[int]int // text: the width of complete lines measured so far
+	eof     bool        // everything was read
 	err     error
 	reading bool // a chunk is on its way
 	closed  bool
 	maxKeep int
 
-	top      int  // first row on screen
+	top      int  // first line (text) or hex row on screen
+	sub      int  // wrapping: the first visual row of line top on screen
+	xoff     int  // not wrapping: cells cut off the left of every line
+	wrap     bool // long lines wrap instead of being cut
 	toBottom bool // follow the end while reading on (end key)
+	search   search
 
+	keys          keys
 	width, height int
+}
+
+var _ common.Pane = (*Model)(nil)
+
+// keys are the pager's own bindings beside the key map's.
+type keys struct{ wrap key.Binding }
+
+func newKeys() keys {
+	return keys{wrap: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wrap lines"))}
 }
 
 // New returns the pager of a file of size bytes (negative if unknown)
@@ -70,19 +90,21 @@ type Model struct {
 // runs; the reader is closed when the pane closes, at the end of the
 // file, or when MaxKeep bytes were read.
 func New(c *common.Common, title string, size int64, open func(ctx context.Context) (io.ReadCloser, error)) *Model {
-	return &Model{c: c, title: tree.Printable(title), size: size, src: newSource(open), maxKeep: MaxKeep, width: 80, height: 24}
+	return &Model{c: c, title: tree.Printable(title), size: size, src: newSource(open), maxKeep: MaxKeep,
+		keys: newKeys(), search: newSearch(), width: 80, height: 24}
 }
 
 // Init starts reading the first chunk. The chunk arrives as a message
 // that Update must get.
 func (m *Model) Init() tea.Cmd { return m.readCmd() }
 
-// Close cancels reading and closes the reader; Update calls it when it
-// closes the pane, the app may call it when it drops the pane otherwise.
+// Close cancels reading and closes the reader; the app calls it whenever
+// it drops the pane. A second call does nothing.
 func (m *Model) Close() {
 	if !m.closed {
 		m.closed = true
 		m.toBottom = false
+		m.search.pending = false
 		m.src.close()
 	}
 }
@@ -94,14 +116,20 @@ func (m *Model) SetSize(w, h int) {
 	if m.kind == binary && old != m.bytesPerRow() {
 		m.top = m.top * old / m.bytesPerRow()
 	}
-	m.top = min(m.top, m.maxTop())
+	m.clamp()
 }
 
-// Title is the title given, the size and the kind of contents.
+// Title is the title given, the size and the kind of contents. Once the
+// whole file is read, the size is what was read: the title never
+// disagrees with what is shown.
 func (m *Model) Title() string {
 	t := m.title
-	if m.size >= 0 {
-		t += " · " + humanize.Bytes(uint64(m.size))
+	size := m.size
+	if m.eof && m.err == nil {
+		size = int64(len(m.data))
+	}
+	if size >= 0 {
+		t += " · " + humanize.Bytes(uint64(size))
 	}
 	switch m.kind {
 	case text:
@@ -119,49 +147,91 @@ func (m *Model) BytesRead() int { return len(m.data) }
 // until the first chunk arrived.
 func (m *Model) Binary() bool { return m.kind == binary }
 
-// Update handles the chunks it asked for and the keys; esc and q close.
-func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+// Wrapping reports whether long lines wrap.
+func (m *Model) Wrapping() bool { return m.wrap }
+
+// Update handles the chunks it asked for and the keys; esc (once no
+// search is shown) and q close the pane, with common.CloseMsg.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case chunkMsg:
 		if msg.src != m.src {
-			return nil, false
+			return nil
 		}
 		m.reading = false
 		if m.closed {
-			return nil, false
+			return nil
 		}
 		m.add(msg)
-		return m.more(), false
+		cmd := m.searchOn()
+		return tea.Batch(cmd, m.more())
 	case tea.KeyPressMsg:
-		k := m.c.KeyMap
-		if key.Matches(msg, k.Cancel, k.Quit) {
-			m.Close()
-			return nil, true
+		if m.search.editing {
+			return m.editSearch(msg)
 		}
-		m.toBottom = false
-		switch {
-		case key.Matches(msg, k.Down):
-			m.scroll(1)
-		case key.Matches(msg, k.Up):
-			m.scroll(-1)
-		case key.Matches(msg, k.PageDown):
-			m.scroll(m.height)
-		case key.Matches(msg, k.PageUp):
-			m.scroll(-m.height)
-		case key.Matches(msg, k.Top):
-			m.top = 0
-		case key.Matches(msg, k.Bottom):
-			m.toBottom = !m.eof && m.err == nil && !m.capped()
-			m.top = m.maxTop()
-		default:
-			return nil, false
+		return m.key(msg)
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelDown:
+			m.scroll(3)
+		case tea.MouseWheelUp:
+			m.scroll(-3)
 		}
-		return m.more(), false
+		return m.more()
 	}
-	return nil, false
+	return nil
 }
 
-func (m *Model) scroll(n int) { m.top = max(0, min(m.top+n, m.maxTop())) }
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.KeyMap
+	switch {
+	case key.Matches(msg, k.Cancel) && m.search.query != "":
+		m.search.clear()
+		return nil
+	case key.Matches(msg, k.Cancel, k.Quit):
+		m.Close()
+		return common.CloseCmd(m)
+	}
+	m.toBottom = false
+	switch {
+	case key.Matches(msg, k.Down):
+		m.scroll(1)
+	case key.Matches(msg, k.Up):
+		m.scroll(-1)
+	case key.Matches(msg, k.PageDown):
+		m.scroll(m.height)
+	case key.Matches(msg, k.PageUp):
+		m.scroll(-m.height)
+	case key.Matches(msg, k.Top):
+		m.top, m.sub = 0, 0
+	case key.Matches(msg, k.Bottom):
+		m.toBottom = !m.eof && m.err == nil && !m.capped()
+		m.toEnd()
+	case key.Matches(msg, k.Parent):
+		m.xoff = max(0, m.xoff-hStep)
+	case key.Matches(msg, k.Open):
+		if !m.wrap && m.kind == text && m.xoff+hStep < m.longestOnScreen() {
+			m.xoff += hStep
+		}
+	case key.Matches(msg, m.keys.wrap):
+		m.setWrap(!m.wrap)
+	case key.Matches(msg, k.Filter):
+		return m.startSearch()
+	case key.Matches(msg, k.NextMatch):
+		return m.findNext(true)
+	case key.Matches(msg, k.PrevMatch):
+		return m.findNext(false)
+	default:
+		return nil
+	}
+	return m.more()
+}
+
+// setWrap switches wrapping, keeping the first line on screen.
+func (m *Model) setWrap(on bool) {
+	m.wrap, m.sub, m.xoff = on, 0, 0
+	m.clamp()
+}
 
 // add keeps a chunk.
 func (m *Model) add(msg chunkMsg) {
@@ -186,11 +256,11 @@ func (m *Model) add(msg chunkMsg) {
 	if m.eof || m.err != nil || m.capped() {
 		m.src.close()
 		if m.toBottom {
-			m.top = m.maxTop()
+			m.toEnd()
 		}
 		m.toBottom = false
 	} else if m.toBottom {
-		m.top = m.maxTop()
+		m.toEnd()
 	}
 }
 
@@ -207,17 +277,21 @@ func appendCapped(dst, src []byte, limit int) []byte {
 // capped reports whether the pager stopped at MaxKeep before the end.
 func (m *Model) capped() bool { return !m.eof && len(m.data) >= m.maxKeep }
 
+// done reports whether nothing more will be read.
+func (m *Model) done() bool { return m.eof || m.err != nil || m.closed || m.capped() }
+
 // more asks for the next chunk if the screen and a page beyond it are
-// not read yet, or if the user asked for the end.
+// not read yet, if the user asked for the end, or if a search waits for
+// more of the file.
 func (m *Model) more() tea.Cmd {
-	if !m.toBottom && m.rows() >= m.top+2*m.height {
+	if !m.toBottom && !m.search.pending && m.rows() >= m.top+2*m.height {
 		return nil
 	}
 	return m.readCmd()
 }
 
 func (m *Model) readCmd() tea.Cmd {
-	if m.reading || m.closed || m.eof || m.err != nil || len(m.data) >= m.maxKeep {
+	if m.reading || m.done() {
 		return nil
 	}
 	m.reading = true
@@ -266,166 +340,26 @@ func (m *Model) index() {
 	}
 }
 
-// rows is the number of content rows read so far.
-func (m *Model) rows() int {
-	switch m.kind {
-	case text:
-		n := len(m.starts)
-		if n > 0 && m.starts[n-1] == len(m.data) {
-			n-- // nothing after the last newline (yet)
-		}
-		return n
-	case binary:
-		return (len(m.data) + m.bytesPerRow() - 1) / m.bytesPerRow()
-	}
-	return 0
-}
-
-// trailer is the line after the contents: reading, the error, the cap, or
-// nothing at the end of the file.
-func (m *Model) trailer() (string, bool) {
-	st := m.c.Styles
-	switch {
-	case m.err != nil:
-		return st.Error.Render("error: " + m.err.Error()), true
-	case m.capped():
-		of := ""
-		if m.size > int64(len(m.data)) {
-			of = " of " + humanize.Bytes(uint64(m.size))
-		}
-		return st.Dim.Render(fmt.Sprintf("… only the first %s%s are shown", humanize.Bytes(uint64(len(m.data))), of)), true
-	case !m.eof && !m.closed:
-		return st.Dim.Render("reading…"), true
-	case m.eof && len(m.data) == 0:
-		return st.Dim.Render("(empty file)"), true
-	}
-	return "", false
-}
-
-func (m *Model) total() int {
-	n := m.rows()
-	if _, ok := m.trailer(); ok {
-		n++
-	}
-	return n
-}
-
-func (m *Model) maxTop() int { return max(0, m.total()-m.height) }
-
-// View draws height lines of at most width cells.
-func (m *Model) View() string {
-	lines := make([]string, 0, m.height)
-	rows := m.rows()
-	for i := m.top; i < rows && len(lines) < m.height; i++ {
-		if m.kind == binary {
-			lines = append(lines, m.hexRow(i))
-		} else {
-			lines = append(lines, m.textRow(i))
-		}
-	}
-	if t, ok := m.trailer(); ok && len(lines) < m.height {
-		lines = append(lines, t)
-	}
-	for len(lines) < m.height {
-		lines = append(lines, "")
-	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, m.width, "…")
-	}
-	return strings.Join(lines, "\n")
-}
-
-// textRow is line i with its number.
-func (m *Model) textRow(i int) string {
-	end := len(m.data)
-	if i+1 < len(m.starts) {
-		end = m.starts[i+1]
-	}
-	line := m.data[m.starts[i]:end]
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	last := min(m.top+m.height, m.rows())
-	numW := max(3, len(fmt.Sprint(last)))
-	gutter := m.c.Styles.Dim.Render(fmt.Sprintf("%*d │ ", numW, i+1))
-	w := m.width - numW - 3
-	if w < 1 {
-		return gutter
-	}
-	return gutter + ansi.Truncate(expand(line, w), w, "…")
-}
-
-// expand turns a line into what a terminal may print: tabs to the next
-// multiple of 8, control characters to their Unicode pictures, invalid
-// bytes to U+FFFD. It stops once past width cells.
-func expand(line []byte, width int) string {
-	var b strings.Builder
-	col := 0
-	for len(line) > 0 && col <= width {
-		r, size := utf8.DecodeRune(line)
-		line = line[size:]
-		switch {
-		case r == '\t':
-			n := 8 - col%8
-			b.WriteString(strings.Repeat(" ", n))
-			col += n
-			continue
-		case r == utf8.RuneError && size == 1, r >= 0x80 && r < 0xa0:
-			r = utf8.RuneError
-		case r < 0x20:
-			r = 0x2400 + r // ␀ … ␟
-		case r == 0x7f:
-			r = '␡'
-		}
-		b.WriteRune(r)
-		col += ansi.StringWidth(string(r))
-	}
-	return b.String()
-}
-
-// bytesPerRow is 16 when the row fits, else 8.
-func (m *Model) bytesPerRow() int {
-	if m.width >= hexWidth(16) {
-		return 16
-	}
-	return 8
-}
-
-// hexWidth is the width of a row of n bytes: "00000000: 7f45 4c46  .ELF".
-func hexWidth(n int) int { return 10 + n/2*5 + 1 + n }
-
-// hexRow is row i of the dump: offset, bytes in pairs, ASCII.
-func (m *Model) hexRow(i int) string {
-	st := m.c.Styles
-	n := m.bytesPerRow()
-	off := i * n
-	row := m.data[off:min(off+n, len(m.data))]
-	var hex, asc strings.Builder
-	for j := 0; j < n; j++ {
-		if j < len(row) {
-			fmt.Fprintf(&hex, "%02x", row[j])
-			c := row[j]
-			if c < 0x20 || c > 0x7e {
-				c = '.'
-			}
-			asc.WriteByte(c)
-		} else {
-			hex.WriteString("  ")
-		}
-		if j%2 == 1 {
-			hex.WriteByte(' ')
-		}
-	}
-	return st.Dim.Render(fmt.Sprintf("%08x:", off)) + " " + hex.String() + " " + asc.String()
-}
-
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
-	return []key.Binding{k.Up, k.Down, k.PageDown, k.Bottom, common.CloseBinding(k.Cancel, k.Quit)}
+	search := k.Filter
+	search.SetHelp(search.Help().Key, "search")
+	return []key.Binding{k.Down, k.PageDown, search, k.NextMatch, m.keys.wrap, common.CloseBinding(k.Cancel, k.Quit)}
 }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {common.CloseBinding(k.Cancel, k.Quit)}}
+	search := k.Filter
+	search.SetHelp(search.Help().Key, "search")
+	left, right := k.Parent, k.Open
+	left.SetHelp(left.Help().Key, "scroll left")
+	right.SetHelp(right.Help().Key, "scroll right")
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{left, right, m.keys.wrap},
+		{search, k.NextMatch, k.PrevMatch},
+		{common.CloseBinding(k.Cancel, k.Quit)},
+	}
 }

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
 
@@ -72,22 +73,41 @@ func newPager(t *testing.T, src *counter, size int64, noColor bool) *Model {
 	return m
 }
 
-// run runs cmd and the commands its messages lead to, like the program
-// would.
-func run(m *Model, cmd tea.Cmd) {
-	for cmd != nil {
-		cmd, _ = m.Update(cmd())
-	}
+// outcome is what the commands a pager returned asked the app for.
+type outcome struct {
+	closed bool
+	status []string
 }
 
-func press(m *Model, keys ...string) bool {
-	closed := false
-	for _, k := range keys {
-		msg := uitest.Key(k)
+// run runs cmd and the commands its messages lead to, like the program
+// would, and collects what is meant for the app.
+func run(m *Model, cmd tea.Cmd) outcome {
+	var out outcome
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case common.CloseMsg:
+			out.closed = out.closed || msg.Pane == m
+		case common.StatusMsg:
+			out.status = append(out.status, string(msg))
+		default:
+			queue = append(queue, m.Update(msg))
+		}
+	}
+	return out
+}
 
-		var cmd tea.Cmd
-		cmd, closed = m.Update(msg)
-		run(m, cmd)
+// press presses keys; closed reports whether the last asked to close.
+func press(m *Model, keys ...string) (closed bool) {
+	for _, k := range keys {
+		closed = run(m, m.Update(uitest.Key(k))).closed
 	}
 	return closed
 }
@@ -321,7 +341,7 @@ func TestCloseDuringRead(t *testing.T) {
 	if !src.closed.Load() {
 		t.Errorf("reader left open after a read that outlived the pane")
 	}
-	if cmd, _ := m.Update(msg); cmd != nil || m.BytesRead() != 0 {
+	if cmd := m.Update(msg); cmd != nil || m.BytesRead() != 0 {
 		t.Errorf("a chunk after closing was kept")
 	}
 }
@@ -349,7 +369,7 @@ func TestForeignChunkIgnored(t *testing.T) {
 	b := newPager(t, newCounter(strings.NewReader("b\n")), 2, true)
 	msg := a.Init()()
 	b.Init()
-	if cmd, closed := b.Update(msg); cmd != nil || closed || b.BytesRead() != 0 {
+	if cmd := b.Update(msg); cmd != nil || b.BytesRead() != 0 {
 		t.Errorf("b took a's chunk")
 	}
 }
@@ -361,19 +381,22 @@ func TestViewFitsItsSize(t *testing.T) {
 		if binary {
 			b += "\x00"
 		}
-		m := newPager(t, newCounter(strings.NewReader(b)), int64(len(b)), false)
-		run(m, m.Init())
-		for _, size := range [][2]int{{1, 1}, {9, 3}, {20, 5}, {60, 12}, {66, 12}, {67, 12}, {200, 60}} {
-			m.SetSize(size[0], size[1])
-			for _, k := range []string{"home", "end"} {
-				press(m, k)
-				lines := strings.Split(m.View(), "\n")
-				if len(lines) != size[1] {
-					t.Errorf("binary %v %v %s: %d lines", binary, size, k, len(lines))
-				}
-				for _, l := range lines {
-					if w := ansi.StringWidth(l); w > size[0] {
-						t.Errorf("binary %v %v %s: line of %d cells: %q", binary, size, k, w, ansi.Strip(l))
+		for _, wrap := range []bool{false, true} {
+			m := newPager(t, newCounter(strings.NewReader(b)), int64(len(b)), false)
+			run(m, m.Init())
+			m.setWrap(wrap)
+			for _, size := range [][2]int{{1, 1}, {9, 3}, {20, 5}, {60, 12}, {66, 12}, {67, 12}, {200, 60}} {
+				m.SetSize(size[0], size[1])
+				for _, k := range []string{"home", "end", "right", "pgup", "down"} {
+					press(m, k)
+					lines := strings.Split(m.View(), "\n")
+					if len(lines) != size[1] {
+						t.Errorf("binary %v wrap %v %v %s: %d lines", binary, wrap, size, k, len(lines))
+					}
+					for _, l := range lines {
+						if w := ansi.StringWidth(l); w > size[0] {
+							t.Errorf("binary %v wrap %v %v %s: line of %d cells: %q", binary, wrap, size, k, w, ansi.Strip(l))
+						}
 					}
 				}
 			}

@@ -95,6 +95,7 @@ type Styles struct {
 	MetaModified, Removed    lipgloss.Style
 	Unmodified, Bar          lipgloss.Style
 	Error, Footer, Key       lipgloss.Style
+	Match                    lipgloss.Style // a search's matches
 	NoColor                  bool
 }
 
@@ -125,6 +126,7 @@ func New(p Palette, noColor bool) *Styles {
 		Error:        fg(p.Removed).Bold(true),
 		Footer:       fg(p.Dim),
 		Key:          fg(p.Accent).Bold(true),
+		Match:        lipgloss.NewStyle().Reverse(true),
 		NoColor:      noColor,
 	}
 	s.Selected = lipgloss.NewStyle().Reverse(noColor)
