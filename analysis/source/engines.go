@@ -8,6 +8,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/layerscope/layerscope/analysis/source/containerd"
 	"github.com/layerscope/layerscope/analysis/source/engine"
 	"github.com/layerscope/layerscope/analysis/source/registry"
 	"github.com/layerscope/layerscope/analysis/source/tarfs"
@@ -18,7 +19,33 @@ import (
 type unreachableEngine = engine.UnreachableError
 
 func isNotFound(err error) bool {
-	return errors.Is(err, engine.ErrNotFound) || errors.Is(err, registry.ErrNotFound)
+	return errors.Is(err, engine.ErrNotFound) || errors.Is(err, registry.ErrNotFound) || errors.Is(err, containerd.ErrNotFound)
+}
+
+// openContainerd reads the image from containerd's content store, in place.
+func openContainerd(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
+	stall, err := stallTimeout()
+	if err != nil {
+		return nil, err
+	}
+	img, err := containerd.Open(ctx, ref, containerd.Options{Namespace: opts.Namespace, Platform: plat, Stall: stall})
+	if err != nil {
+		return nil, err
+	}
+	return &Image{Image: img.Image, Name: img.Info.Name, Source: Containerd, Location: img.Info.Location(),
+		ManifestDigest: img.Info.Digest.String(), close: img.Close}, nil
+}
+
+func unreachableContainerd(err error) bool {
+	var u *containerd.UnreachableError
+	return errors.As(err, &u)
+}
+
+// absentContainerd: no containerd socket where none was asked for is not
+// worth naming when the automatic lookup says where it looked.
+func absentContainerd(err error) bool {
+	var u *containerd.UnreachableError
+	return errors.As(err, &u) && u.NoSocket && os.Getenv(containerd.AddressEnv) == ""
 }
 
 func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {

@@ -19,6 +19,7 @@ type rootFlags struct {
 	changes    bool
 	platform   string
 	source     string
+	namespace  string
 	insecure   bool
 	baseLayers int
 	quiet      bool
@@ -40,12 +41,14 @@ deleted, what the merged file system looks like, and where space is wasted.
 IMAGE is where the image lives, with an optional source prefix:
   docker://NAME                   the Docker Engine (DOCKER_HOST, contexts)
   podman://NAME                   Podman (its API socket, or podman image save)
+  containerd://NAME               containerd (CONTAINERD_ADDRESS, --namespace)
   registry://REF                  a registry (credentials from docker/podman login)
   docker-archive:PATH[:TAG|:@N]   a docker save or kaniko tarball
   oci:DIR[:REF]                   an OCI image layout directory
   oci-archive:PATH[:REF]          an OCI archive
 Without a prefix, an existing path is a file or directory; any other name is
-looked up in the local engine, then in its registry.`,
+looked up in the local engines (Docker, Podman, containerd), then in its
+registry.`,
 		Example: `  # explore an image of the local Docker Engine interactively
   layerscope nginx:latest
 
@@ -79,7 +82,8 @@ looked up in the local engine, then in its registry.`,
 	f.BoolVar(&fl.files, "files", false, "include the merged file system in the JSON report")
 	f.BoolVar(&fl.changes, "changes", false, "include every layer's entries with their states in the JSON report")
 	f.StringVar(&fl.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: the host's)")
-	f.StringVar(&fl.source, "source", "", "where the image is: docker, podman, registry, docker-archive, oci, oci-archive (default: guessed)")
+	f.StringVar(&fl.source, "source", "", "where the image is: docker, podman, containerd, registry, docker-archive, oci, oci-archive (default: guessed)")
+	f.StringVar(&fl.namespace, "namespace", "", "containerd `namespace` (default: $CONTAINERD_NAMESPACE, else default; Kubernetes uses k8s.io)")
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
@@ -137,7 +141,7 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 		bar = newProgressBar(os.Stderr)
 		defer bar.done()
 	}
-	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Insecure: fl.insecure}
+	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure}
 	if bar != nil {
 		sopts.Progress = bar.export
 	}

@@ -1,0 +1,276 @@
+// Package containerd reads an image from containerd's content store through
+// its API socket, as ctr and nerdctl see it: the image record names a
+// manifest (or an index), and every blob is read in place through the
+// content API, with no export and no temporary file. The store is offered
+// to the OCI layout reader as a file system (index.json plus
+// blobs/sha256/<hex>), so that platform selection, size bounds and digest
+// checks are those of every other source.
+package containerd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/layerscope/layerscope/analysis/internal/oneline"
+	"github.com/layerscope/layerscope/analysis/source/fsimage"
+	"github.com/layerscope/layerscope/analysis/source/layout"
+)
+
+// The environment variables and defaults ctr and nerdctl use.
+const (
+	AddressEnv       = "CONTAINERD_ADDRESS"
+	NamespaceEnv     = "CONTAINERD_NAMESPACE"
+	DefaultAddress   = "/run/containerd/containerd.sock"
+	DefaultNamespace = "default"
+)
+
+// Bounds on what the daemon can make us do.
+const (
+	// callTimeout bounds each metadata call (namespaces, image record,
+	// blob info): they answer in milliseconds.
+	callTimeout = 30 * time.Second
+	// DefaultStall is how long one read of a blob may take.
+	DefaultStall = 30 * time.Second
+	// maxListed is how many namespaces an error names.
+	maxListed = 20
+)
+
+// ErrNotFound means containerd answered but has no such image.
+var ErrNotFound = errors.New("no such image")
+
+// UnreachableError means no containerd answered at the address: no socket,
+// nothing listening, or no permission to use it.
+type UnreachableError struct {
+	Address  string
+	Reason   string
+	NoSocket bool // nothing at all at the address
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("containerd at %s: %s", e.Address, e.Reason)
+}
+
+// Options say where containerd is and what to pick.
+type Options struct {
+	Address   string // the socket; "" for CONTAINERD_ADDRESS or the default
+	Namespace string // "" for CONTAINERD_NAMESPACE or "default"
+	Platform  v1.Platform
+	Stall     time.Duration // per blob read; 0 for DefaultStall
+}
+
+// Endpoint resolves the address and namespace as ctr does: the options,
+// then the environment, then the defaults. A unix:// prefix is accepted.
+func (o Options) Endpoint() (address, namespace string) {
+	address, namespace = o.Address, o.Namespace
+	if address == "" {
+		address = os.Getenv(AddressEnv)
+	}
+	if address == "" {
+		address = DefaultAddress
+	}
+	address = strings.TrimPrefix(address, "unix://")
+	if namespace == "" {
+		namespace = os.Getenv(NamespaceEnv)
+	}
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
+	return address, namespace
+}
+
+// Info says what was read.
+type Info struct {
+	Name      string  // the image record's name
+	Address   string  // the socket
+	Namespace string  // the namespace
+	Digest    v1.Hash // of the manifest read
+	Platform  string  // set when picked from an index
+}
+
+// Location is how reports name where the image came from.
+func (i Info) Location() string {
+	return fmt.Sprintf("containerd at %s, namespace %s", i.Address, i.Namespace)
+}
+
+// Image is an image read from containerd; Close ends the connection.
+type Image struct {
+	*fsimage.Image
+	Info  Info
+	close func() error
+}
+
+// Close releases the connection to containerd.
+func (i *Image) Close() error { return i.close() }
+
+// Open finds ref in containerd and returns its image; the blobs are read
+// from containerd when the analysis reads them, until Close.
+func Open(ctx context.Context, ref string, o Options) (*Image, error) {
+	addr, ns := o.Endpoint()
+	if err := probe(ctx, addr); err != nil {
+		return nil, err
+	}
+	c, err := client.New(addr, client.WithTimeout(10*time.Second))
+	if err != nil {
+		return nil, &UnreachableError{Address: addr, Reason: oneline.Short(err.Error())}
+	}
+	img, err := open(ctx, c, addr, ns, ref, o)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return img, nil
+}
+
+func open(ctx context.Context, c *client.Client, addr, ns, ref string, o Options) (*Image, error) {
+	where := fmt.Sprintf("containerd at %s", addr)
+	if err := checkNamespace(ctx, c, where, ns); err != nil {
+		return nil, err
+	}
+	nctx := namespaces.WithNamespace(ctx, ns)
+	name, target, err := lookup(nctx, c, ref)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return nil, fmt.Errorf("%s, namespace %s, has %w %s", where, ns, ErrNotFound, oneline.Short(ref))
+		}
+		return nil, fmt.Errorf("%s: image %s: %s", where, oneline.Short(ref), oneline.Short(err.Error()))
+	}
+	stall := o.Stall
+	if stall <= 0 {
+		stall = DefaultStall
+	}
+	// The content reads outlive Open: they use a context of their own,
+	// cancelled with the caller's and when the image is closed.
+	rctx, cancel := context.WithCancel(nctx)
+	store := &storeFS{ctx: rctx, store: c.ContentStore(), stall: stall, where: where}
+	store.index, err = indexFor(name, target)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	fimg, linfo, err := layout.Load(store, "", o.Platform)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s, namespace %s, image %s: %w", where, ns, oneline.Short(name), err)
+	}
+	info := Info{Name: name, Address: addr, Namespace: ns, Digest: linfo.Digest, Platform: linfo.Platform}
+	return &Image{Image: fimg, Info: info, close: func() error { cancel(); return c.Close() }}, nil
+}
+
+// probe tells apart the ways of not reaching containerd before any gRPC
+// call, whose errors would bury the reason in transport words.
+func probe(ctx context.Context, addr string) error {
+	st, err := os.Stat(addr)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return &UnreachableError{Address: addr, Reason: "no socket there (is containerd running? set " + AddressEnv + ")", NoSocket: true}
+	case errors.Is(err, os.ErrPermission):
+		return &UnreachableError{Address: addr, Reason: "permission denied (run as root or as a member of the socket's group)"}
+	case err != nil:
+		return &UnreachableError{Address: addr, Reason: oneline.Short(err.Error())}
+	case st.Mode()&os.ModeSocket == 0:
+		return &UnreachableError{Address: addr, Reason: "not a socket"}
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	conn, err := d.DialContext(ctx, "unix", addr)
+	switch {
+	case err == nil:
+		conn.Close()
+		return nil
+	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM):
+		return &UnreachableError{Address: addr, Reason: "permission denied (run as root or as a member of the socket's group)"}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &UnreachableError{Address: addr, Reason: "nothing listens on the socket (is containerd running?)"}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return &UnreachableError{Address: addr, Reason: oneline.Short(err.Error())}
+}
+
+// checkNamespace fails, listing the namespaces there are, when ns is not
+// one of them: containerd itself would just say "not found".
+func checkNamespace(ctx context.Context, c *client.Client, where, ns string) error {
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	have, err := c.NamespaceService().List(cctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: listing namespaces: %s", where, oneline.Short(err.Error()))
+	}
+	if slices.Contains(have, ns) {
+		return nil
+	}
+	if len(have) == 0 {
+		return fmt.Errorf("%s has no namespace %q: it has none yet (no image was ever stored)", where, oneline.Short(ns))
+	}
+	slices.Sort(have)
+	listed := have
+	more := ""
+	if len(listed) > maxListed {
+		listed, more = listed[:maxListed], fmt.Sprintf(" and %d more", len(have)-maxListed)
+	}
+	for i, n := range listed {
+		listed[i] = oneline.Short(n)
+	}
+	return fmt.Errorf("%s has no namespace %q (it has: %s%s; set --namespace or %s)", where, oneline.Short(ns), strings.Join(listed, ", "), more, NamespaceEnv)
+}
+
+// lookup finds the image record: the name as typed, then as Docker
+// normalises it (nginx is docker.io/library/nginx:latest), the name
+// containerd stores for images pulled or imported by ctr and nerdctl.
+func lookup(ctx context.Context, c *client.Client, ref string) (string, v1.Descriptor, error) {
+	names := []string{ref}
+	if n, err := reference.ParseNormalizedNamed(ref); err == nil {
+		if full := reference.TagNameOnly(n).String(); full != ref {
+			names = append(names, full)
+		}
+	}
+	var err error
+	for _, name := range names {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		img, gerr := c.ImageService().Get(cctx, name)
+		cancel()
+		if gerr == nil {
+			d, derr := descriptor(img.Target.MediaType, img.Target.Digest.String(), img.Target.Size)
+			return img.Name, d, derr
+		}
+		if err = gerr; !cerrdefs.IsNotFound(gerr) {
+			break
+		}
+	}
+	return "", v1.Descriptor{}, err
+}
+
+func descriptor(mediaType, digest string, size int64) (v1.Descriptor, error) {
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return v1.Descriptor{}, fmt.Errorf("the image record names an invalid digest %q", oneline.Short(digest))
+	}
+	if size < 0 || size > fsimage.MaxJSONSize {
+		return v1.Descriptor{}, fmt.Errorf("the image record states %d bytes for its manifest: at most %d MiB are allowed", size, fsimage.MaxJSONSize>>20)
+	}
+	return v1.Descriptor{MediaType: types.MediaType(mediaType), Digest: h, Size: size}, nil
+}
+
+// indexFor is the index.json the layout reader starts from: one entry, the
+// image record's target.
+func indexFor(name string, target v1.Descriptor) ([]byte, error) {
+	target.Annotations = map[string]string{"io.containerd.image.name": name}
+	return json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: "application/vnd.oci.image.index.v1+json", Manifests: []v1.Descriptor{target}})
+}
