@@ -142,10 +142,15 @@ func open(ctx context.Context, c *client.Client, addr, ns, ref string, o Options
 		return nil, err
 	}
 	nctx := namespaces.WithNamespace(ctx, ns)
-	name, target, err := lookup(nctx, c, ref)
+	names := candidates(ref)
+	name, target, err := lookup(nctx, c, names)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return nil, fmt.Errorf("%s, namespace %s, has %w %s", where, ns, ErrNotFound, oneline.Short(ref))
+			also := ""
+			if len(names) > 1 {
+				also = " (nor " + oneline.Short(names[1]) + ")"
+			}
+			return nil, fmt.Errorf("%s, namespace %s, has %w %s%s", where, ns, ErrNotFound, oneline.Short(ref), also)
 		}
 		return nil, fmt.Errorf("%s: image %s: %s", where, oneline.Short(ref), oneline.Short(err.Error()))
 	}
@@ -231,16 +236,21 @@ func checkNamespace(ctx context.Context, c *client.Client, where, ns string) err
 	return fmt.Errorf("%s has no namespace %q (it has: %s%s; set --namespace or %s)", where, oneline.Short(ns), strings.Join(listed, ", "), more, NamespaceEnv)
 }
 
-// lookup finds the image record: the name as typed, then as Docker
-// normalises it (nginx is docker.io/library/nginx:latest), the name
-// containerd stores for images pulled or imported by ctr and nerdctl.
-func lookup(ctx context.Context, c *client.Client, ref string) (string, v1.Descriptor, error) {
+// candidates are the names ref may be stored as.
+func candidates(ref string) []string {
 	names := []string{ref}
 	if n, err := reference.ParseNormalizedNamed(ref); err == nil {
 		if full := reference.TagNameOnly(n).String(); full != ref {
 			names = append(names, full)
 		}
 	}
+	return names
+}
+
+// lookup finds the image record: the name as typed, then as Docker
+// normalises it (nginx is docker.io/library/nginx:latest), the name
+// containerd stores for images pulled or imported by ctr and nerdctl.
+func lookup(ctx context.Context, c *client.Client, names []string) (string, v1.Descriptor, error) {
 	var err error
 	for _, name := range names {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
