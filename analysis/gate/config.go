@@ -60,11 +60,38 @@ type Config struct {
 	Rules    Rules
 	File     string   // the file read, "" when none
 	Warnings []string // parts of a .dive-ci that layerscope ignores
+	// Defaults says that no file was found and dive's default rules are
+	// in force (until a rule flag replaces them: see ReplaceDefaults).
+	Defaults bool
+}
+
+// DefaultRules are dive's defaults, applied when there is no rules file,
+// as `dive --ci` applies them (without them a pipeline that forgot its
+// file would pass every image): lowestEfficiency 0.9 and
+// highestUserWastedPercent 0.1; highestWastedBytes and the rules dive does
+// not know are disabled.
+func DefaultRules() Rules {
+	eff, userWasted := 0.9, 0.1
+	return Rules{LowestEfficiency: &eff, HighestUserWastedPercent: &userWasted,
+		Given: map[string]string{LowestEfficiency: "0.9", HighestUserWastedPercent: "0.1"}}
+}
+
+// DefaultsNote is what every report format says when the defaults apply.
+const DefaultsNote = "dive's default rules are in force (lowestEfficiency 0.9, highestUserWastedPercent 0.1): no .layerscope-ci.yaml, .dive-ci, --ci-config or rule flag"
+
+// ReplaceDefaults drops dive's defaults, if they are in force, before
+// rule flags are applied: with a rule flag and no file, the flags alone
+// are the rules.
+func (c *Config) ReplaceDefaults() {
+	if c.Defaults {
+		c.Rules, c.Defaults = Rules{Given: map[string]string{}}, false
+	}
 }
 
 // Load reads the configuration: file if given, else .layerscope-ci.yaml and
-// then .dive-ci in dir. No file at all is an empty configuration (every
-// rule disabled). A file named like dive's is read the way dive reads it.
+// then .dive-ci in dir. No file at all gives dive's defaults (Defaults is
+// set); a file with an empty rules section disables every rule. A file
+// named like dive's is read the way dive reads it.
 func Load(dir, file string) (*Config, error) {
 	if file == "" {
 		for _, name := range []string{ConfigFile, DiveConfigFile} {
@@ -75,7 +102,7 @@ func Load(dir, file string) (*Config, error) {
 			}
 		}
 		if file == "" {
-			return &Config{Rules: Rules{Given: map[string]string{}}}, nil
+			return &Config{Rules: DefaultRules(), Defaults: true}, nil
 		}
 	}
 	b, err := configfile.Read(file)

@@ -25,8 +25,10 @@ type Report struct {
 
 // GateReport is the gate's part of the JSON report.
 type GateReport struct {
-	Result   string   `json:"result"` // PASS or FAIL
-	Config   string   `json:"config"` // the file read, "" for none
+	Result string `json:"result"` // PASS or FAIL
+	Config string `json:"config"` // the file read, "" for none
+	// Defaults: no file and no rule flag, so dive's defaults apply.
+	Defaults bool     `json:"defaults"`
 	Warnings []string `json:"warnings"`
 	Outcome
 }
@@ -41,7 +43,7 @@ func NewReport(rep analysis.Report, cfg *Config, o Outcome) Report {
 	if w == nil {
 		w = []string{}
 	}
-	return Report{Report: rep, Gate: GateReport{Result: result, Config: cfg.File, Warnings: w, Outcome: o}}
+	return Report{Report: rep, Gate: GateReport{Result: result, Config: cfg.File, Defaults: cfg.Defaults, Warnings: w, Outcome: o}}
 }
 
 // Write renders the report in format. Text uses colour codes: give it a
@@ -98,6 +100,9 @@ func writeText(w io.Writer, r Report) error {
 	line("  size        %s in %d layers (%s stored)", humanize.Bytes(uint64(img.SizeBytes)), len(r.Layers), humanize.Bytes(uint64(img.CompressedSizeBytes)))
 	line("  efficiency  %.2f %%", img.Efficiency*100)
 	line("  wasted      %s (%.2f %% of the %s above the base layer)", humanize.Bytes(uint64(img.WastedBytes)), img.UserWastedPercent*100, humanize.Bytes(uint64(img.UserSizeBytes)))
+	if r.Gate.Defaults {
+		line("  rules       %s", DefaultsNote)
+	}
 	for _, warn := range append(append([]string{}, img.Warnings...), r.Gate.Warnings...) {
 		line("  %s %s", styleSkip.Render("warning"), tree.Printable(warn))
 	}
@@ -161,11 +166,12 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Cases     []junitCase `xml:"testcase"`
+	SystemOut string      `xml:"system-out,omitempty"`
 }
 
 type junitCase struct {
@@ -188,6 +194,9 @@ type junitSkipped struct {
 
 func writeJUnit(w io.Writer, r Report) error {
 	suite := junitSuite{Name: "layerscope " + r.Image.Name, Tests: len(r.Gate.Results), Failures: r.Gate.Failed, Skipped: r.Gate.Skipped}
+	if r.Gate.Defaults {
+		suite.SystemOut = DefaultsNote
+	}
 	for _, res := range r.Gate.Results {
 		c := junitCase{Name: res.Rule, Classname: "layerscope." + res.Rule}
 		switch res.Status {
@@ -236,9 +245,12 @@ func writeGitHub(w io.Writer, r Report) error {
 			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("layerscope "+res.Rule), ghData(msg))
 		}
 	}
-	fmt.Fprintf(&b, "::notice title=%s::%s\n", ghProperty("layerscope "+r.Image.Name),
-		ghData(fmt.Sprintf("%s [pass:%d fail:%d skip:%d] efficiency %.2f %%, wasted %s", r.Gate.Result, r.Gate.Passed, r.Gate.Failed, r.Gate.Skipped,
-			r.Image.Efficiency*100, humanize.Bytes(uint64(r.Image.WastedBytes)))))
+	verdict := fmt.Sprintf("%s [pass:%d fail:%d skip:%d] efficiency %.2f %%, wasted %s", r.Gate.Result, r.Gate.Passed, r.Gate.Failed, r.Gate.Skipped,
+		r.Image.Efficiency*100, humanize.Bytes(uint64(r.Image.WastedBytes)))
+	if r.Gate.Defaults {
+		verdict += "; " + DefaultsNote
+	}
+	fmt.Fprintf(&b, "::notice title=%s::%s\n", ghProperty("layerscope "+r.Image.Name), ghData(verdict))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -60,6 +60,9 @@ func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 	}
 	for _, key := range gate.RuleKeys {
 		if f := cmd.Flags().Lookup(key); f != nil && f.Changed {
+			// Rule flags without a file are the rules, not additions
+			// to dive's defaults.
+			cfg.ReplaceDefaults()
 			if err := cfg.Rules.Set(key, f.Value.String()); err != nil {
 				return nil, fmt.Errorf("--%v", err)
 			}
