@@ -122,6 +122,28 @@ func Load(dir, file string) (*Config, error) {
 	return cfg, nil
 }
 
+// NotRulesFile fails when file, given to --config (the explorer's
+// configuration), is a CI rules file: dive's --config takes its app
+// configuration too, and pipelines that passed their .dive-ci there ran
+// on defaults without a word. A file that cannot be read is left to the
+// explorer's loader to report.
+func NotRulesFile(file string) error {
+	name := configfile.OneLine(file)
+	if isDiveFile(file) || filepath.Base(file) == ConfigFile {
+		return fmt.Errorf("--config %s: that is a CI rules file, and --config is the explorer's configuration: use --ci-config %s", name, name)
+	}
+	b, err := configfile.Read(file)
+	if err != nil {
+		return nil
+	}
+	if doc, err := decodeSections(b); err == nil {
+		if _, ok := doc["rules"]; ok {
+			return fmt.Errorf("--config %s holds CI rules (a rules: section), and --config is the explorer's configuration: use --ci-config %s", name, name)
+		}
+	}
+	return nil
+}
+
 // isDiveFile: files named like dive's (.dive-ci, .dive-ci.yaml,
 // prod.dive-ci) are read as dive reads them.
 func isDiveFile(name string) bool { return strings.Contains(filepath.Base(name), "dive-ci") }

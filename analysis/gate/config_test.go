@@ -211,3 +211,32 @@ func TestDefaultsNoteInEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+// CI rules given to --config are refused with a pointer to --ci-config;
+// an explorer configuration is not.
+func TestNotRulesFile(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		refused    bool
+	}{
+		{"explorer.yaml", "keys:\n  quit: x\n", false},
+		{"explorer.yaml", "rules:\n  lowestEfficiency: 0.9\n", true},
+		{"ci.yaml", "rules:\n", true},
+		{DiveConfigFile, "", true},
+		{"prod.dive-ci.yaml", "keys: {}\n", true},
+		{ConfigFile, "", true},
+		{"broken.yaml", "::: [", false},
+	} {
+		p := writeConfig(t, c.name, c.text)
+		err := NotRulesFile(p)
+		if (err != nil) != c.refused {
+			t.Errorf("%s %q: %v", c.name, c.text, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "use --ci-config "+p) {
+			t.Errorf("%s: the error does not point to --ci-config: %v", c.name, err)
+		}
+	}
+	if err := NotRulesFile(filepath.Join(t.TempDir(), "missing.yaml")); err != nil {
+		t.Errorf("a missing file is the explorer loader's to report: %v", err)
+	}
+}

@@ -97,6 +97,11 @@ registry.`,
 }
 
 func run(cmd *cobra.Command, arg string, fl rootFlags) error {
+	if fl.config != "" {
+		if err := gate.NotRulesFile(fl.config); err != nil {
+			return err
+		}
+	}
 	ci := fl.ci || (fl.json == "" && ciFromEnv())
 	if fl.json == "" && !ci {
 		return explore(cmd, arg, fl)
