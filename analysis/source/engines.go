@@ -10,6 +10,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/layerscope/layerscope/analysis/source/containerd"
 	"github.com/layerscope/layerscope/analysis/source/engine"
+	"github.com/layerscope/layerscope/analysis/source/layout"
+	"github.com/layerscope/layerscope/analysis/source/platform"
 	"github.com/layerscope/layerscope/analysis/source/registry"
 	"github.com/layerscope/layerscope/analysis/source/tarfs"
 )
@@ -57,11 +59,11 @@ func openDocker(ctx context.Context, ref string, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"), engine.WithStallTimeout(stall))
+	path, err := engine.Save(ctx, ep, ref, opts.TempDir, exportProgress(opts, "exporting from Docker"), saveOptions(opts, stall)...)
 	if err != nil {
 		return nil, err
 	}
-	return fromSpool(path, ref, Docker, ep.Host)
+	return fromSpool(path, ref, Docker, ep.Host, opts)
 }
 
 // openPodman uses Podman's API socket where one answers, and the podman
@@ -74,9 +76,9 @@ func openPodman(ctx context.Context, ref string, opts Options) (*Image, error) {
 	progress := exportProgress(opts, "exporting from Podman")
 	var lastErr error
 	for _, ep := range engine.PodmanEndpoints() {
-		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress, engine.WithStallTimeout(stall))
+		path, err := engine.Save(ctx, ep, ref, opts.TempDir, progress, saveOptions(opts, stall)...)
 		if err == nil {
-			return fromSpool(path, ref, Podman, ep.Host)
+			return fromSpool(path, ref, Podman, ep.Host, opts)
 		}
 		var u *engine.UnreachableError
 		if !errors.As(err, &u) {
@@ -92,7 +94,7 @@ func openPodman(ctx context.Context, ref string, opts Options) (*Image, error) {
 		}
 		return nil, err
 	}
-	return fromSpool(path, ref, Podman, "podman image save")
+	return fromSpool(path, ref, Podman, "podman image save", opts)
 }
 
 func exportProgress(opts Options, stage string) engine.Progress {
@@ -102,18 +104,33 @@ func exportProgress(opts Options, stage string) engine.Progress {
 	return func(done, total int64) { opts.Progress(stage, done, total) }
 }
 
+// saveOptions are the engine options of a save: the stall timeout, and
+// the platform where the user named one.
+func saveOptions(opts Options, stall time.Duration) []engine.Option {
+	eo := []engine.Option{engine.WithStallTimeout(stall)}
+	if opts.Platform != "" {
+		if p, err := platform.Parse(opts.Platform); err == nil {
+			eo = append(eo, engine.WithPlatform(p, opts.Warn))
+		}
+	}
+	return eo
+}
+
 // fromSpool opens an engine's export; closing the image removes it.
-func fromSpool(path, ref string, kind Kind, location string) (*Image, error) {
+func fromSpool(path, ref string, kind Kind, location string, opts Options) (*Image, error) {
 	t, err := tarfs.Open(path)
 	if err != nil {
 		os.Remove(path)
 		return nil, err
 	}
-	// The export holds just this image: no tag needed to pick it.
-	img, err := fromDockerArchive(t, "", ref)
+	img, err := spooledImage(t, ref, opts.Platform)
 	if err != nil {
 		t.Close()
 		os.Remove(path)
+		var wrong *wrongPlatform
+		if errors.As(err, &wrong) {
+			return nil, fmt.Errorf("%s at %s saved %s, not %s: it has the image only for that platform, or cannot save one platform alone", engineNames[kind], location, wrong.got, wrong.want)
+		}
 		return nil, err
 	}
 	img.Name, img.Source, img.Location = ref, kind, location
@@ -123,6 +140,47 @@ func fromSpool(path, ref string, kind Kind, location string) (*Image, error) {
 	}
 	return img, nil
 }
+
+// spooledImage reads the image of an engine's export. The export holds
+// just this image, so no tag is needed to pick it. With a platform named,
+// a Docker 25+ export (an OCI layout beside manifest.json, whose
+// manifest.json lists one platform only) is read through its index, and
+// an export of another platform, from an engine that could not be told
+// which, is refused rather than reported as the one asked for.
+func spooledImage(t *tarfs.FS, ref, named string) (*Image, error) {
+	if named == "" {
+		return fromDockerArchive(t, "", ref)
+	}
+	want, err := platform.Parse(named)
+	if err != nil {
+		return nil, err
+	}
+	var img *Image
+	if _, err := t.Stat(layout.IndexFile); err == nil {
+		img, err = fromLayout(t, OCIArchive, ref, "", want, nil)
+		if err != nil {
+			return nil, err
+		}
+	} else if img, err = fromDockerArchive(t, "", ref); err != nil {
+		return nil, err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	got := platform.Normalize(*cfg.Platform())
+	if got.OS != want.OS || got.Architecture != want.Architecture || (want.Variant != "" && got.Variant != want.Variant) {
+		return nil, &wrongPlatform{got: platform.String(got), want: platform.String(want)}
+	}
+	return img, nil
+}
+
+var engineNames = map[Kind]string{Docker: "Docker", Podman: "Podman"}
+
+// wrongPlatform: the engine saved another platform than the one named.
+type wrongPlatform struct{ got, want string }
+
+func (w *wrongPlatform) Error() string { return "the export holds " + w.got + ", not " + w.want }
 
 // StallEnv names the environment variable that sets how long a registry or
 // engine transfer may receive nothing before it is stopped (a Go duration

@@ -96,6 +96,9 @@ type Options struct {
 	TempDir string
 	// Progress, if set, hears about engine exports.
 	Progress Progress
+	// Warn, if set, hears what did not stop the opening (an engine that
+	// cannot save one platform alone).
+	Warn func(string)
 }
 
 // Open resolves arg to an image. With no prefix and no --source, an

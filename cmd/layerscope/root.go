@@ -146,7 +146,7 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 		bar = newProgressBar(os.Stderr)
 		defer bar.done()
 	}
-	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure}
+	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure, Warn: warn}
 	if bar != nil {
 		sopts.Progress = bar.export
 	}
