@@ -143,36 +143,61 @@ func fromSpool(path, ref string, kind Kind, location string, opts Options) (*Ima
 
 // spooledImage reads the image of an engine's export. The export holds
 // just this image, so no tag is needed to pick it. With a platform named,
-// a Docker 25+ export (an OCI layout beside manifest.json, whose
-// manifest.json lists one platform only) is read through its index, and
 // an export of another platform, from an engine that could not be told
 // which, is refused rather than reported as the one asked for.
 func spooledImage(t *tarfs.FS, ref, named string) (*Image, error) {
-	if named == "" {
-		return fromDockerArchive(t, "", ref)
-	}
-	want, err := platform.Parse(named)
-	if err != nil {
-		return nil, err
-	}
-	var img *Image
-	if _, err := t.Stat(layout.IndexFile); err == nil {
-		img, err = fromLayout(t, OCIArchive, ref, "", want, nil)
+	want := platform.Host()
+	if named != "" {
+		p, err := platform.Parse(named)
 		if err != nil {
 			return nil, err
 		}
-	} else if img, err = fromDockerArchive(t, "", ref); err != nil {
-		return nil, err
+		want = p
+	}
+	img, indexErr, err := dockerSave(t, "", ref, want)
+	if err != nil || named == "" || isPlatform(img, want) {
+		return img, err
+	}
+	if indexErr != nil {
+		return nil, indexErr
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
 	}
-	got := platform.Normalize(*cfg.Platform())
-	if got.OS != want.OS || got.Architecture != want.Architecture || (want.Variant != "" && got.Variant != want.Variant) {
-		return nil, &wrongPlatform{got: platform.String(got), want: platform.String(want)}
+	return nil, &wrongPlatform{got: platform.String(platform.Normalize(*cfg.Platform())), want: platform.String(want)}
+}
+
+// dockerSave loads a docker save. A Docker 25+ save holds an OCI layout
+// too, whose index lists every platform saved, where manifest.json names
+// one manifest per tag (the engine's own platform): when that one is not
+// of platform plat, the index is asked for plat. indexErr says why the
+// index had none; the image of manifest.json is returned then.
+func dockerSave(t *tarfs.FS, ref, name string, plat v1.Platform) (img *Image, indexErr, err error) {
+	img, err = fromDockerArchive(t, ref, name)
+	if err != nil || isPlatform(img, plat) {
+		return img, nil, err
 	}
-	return img, nil
+	if _, serr := t.Stat(layout.IndexFile); serr != nil {
+		return img, nil, nil // a legacy save: one platform, as it is
+	}
+	limg, lerr := fromLayout(t, OCIArchive, name, ref, plat, nil)
+	if lerr != nil {
+		return img, lerr, nil
+	}
+	limg.Name = img.Name
+	return limg, nil, nil
+}
+
+// isPlatform says whether img's config is of platform p (a variant that
+// p leaves out matches any).
+func isPlatform(img *Image, p v1.Platform) bool {
+	cfg, err := img.ConfigFile()
+	if err != nil || cfg.OS == "" {
+		return true // nothing to compare: leave it to the analysis
+	}
+	got := platform.Normalize(*cfg.Platform())
+	return got.OS == p.OS && got.Architecture == p.Architecture && (p.Variant == "" || got.Variant == p.Variant)
 }
 
 var engineNames = map[Kind]string{Docker: "Docker", Podman: "Podman"}
