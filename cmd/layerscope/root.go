@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/analysis/gate"
@@ -77,7 +78,17 @@ registry.`,
 			return run(cmd, args[0], fl)
 		},
 	}
-	f := cmd.Flags()
+	addImageFlags(cmd.Flags(), &fl)
+	cmd.AddCommand(newBuildCmd())
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see layerscope --help)", err)
+	})
+	return cmd
+}
+
+// addImageFlags defines the flags that say how to read, report and gate
+// an image: the root command's, and build's for the image it built.
+func addImageFlags(f *pflag.FlagSet, fl *rootFlags) {
 	f.StringVar(&fl.json, "json", "", "write the JSON report to `FILE` (- for stdout) and exit")
 	f.BoolVar(&fl.files, "files", false, "include the merged file system in the JSON report")
 	f.BoolVar(&fl.changes, "changes", false, "include every layer's entries with their states in the JSON report")
@@ -88,12 +99,8 @@ registry.`,
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVar(&fl.noVerify, "no-verify", false, "skip checking layer digests (the SHA-256 of local blobs and of diff IDs); a registry's transport still checks what it sends")
-	addGateFlags(f, &fl)
+	addGateFlags(f, fl)
 	f.StringVar(&fl.config, "config", "", "explorer configuration `FILE` (default: $XDG_CONFIG_HOME/layerscope/config.yaml)")
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w (see layerscope --help)", err)
-	})
-	return cmd
 }
 
 func run(cmd *cobra.Command, arg string, fl rootFlags) error {
