@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,6 +93,13 @@ func runGate(stdout io.Writer, fl rootFlags, cfg *gate.Config, res *analysis.Res
 	if err := gate.Write(w, fl.format, rep); err != nil {
 		return err
 	}
+	if p := os.Getenv(gate.SummaryEnv); p != "" && fl.format == "github" {
+		// The annotations are the verdict; a summary that cannot be
+		// written is only a warning.
+		if err := appendSummary(p, rep); err != nil {
+			warn(fmt.Sprintf("job summary %s: %v", p, err))
+		}
+	}
 	if !outcome.OK() {
 		return silentExit{code: exitFailed}
 	}
@@ -106,4 +114,21 @@ func colorWriter(w io.Writer) io.Writer {
 		cw.Profile = colorprofile.NoTTY
 	}
 	return cw
+}
+
+// appendSummary adds the Markdown summary to GitHub's job summary file,
+// which must be a regular file (a FIFO there would block the run).
+func appendSummary(path string, rep gate.Report) error {
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := gate.WriteSummary(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
