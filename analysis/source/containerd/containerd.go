@@ -19,12 +19,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/containerd/containerd/v2/client"
+	contentapi "github.com/containerd/containerd/api/services/content/v1"
+	imagesapi "github.com/containerd/containerd/api/services/images/v1"
+	namespacesapi "github.com/containerd/containerd/api/services/namespaces/v1"
+	contentproxy "github.com/containerd/containerd/v2/core/content/proxy"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 	"github.com/distribution/reference"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/layerscope/layerscope/analysis/internal/oneline"
 	"github.com/layerscope/layerscope/analysis/source/fsimage"
@@ -48,6 +54,8 @@ const (
 	DefaultStall = 30 * time.Second
 	// maxListed is how many namespaces an error names.
 	maxListed = 20
+	// maxMessage bounds every answer, as containerd's own client does.
+	maxMessage = 16 << 20
 )
 
 // ErrNotFound means containerd answered but has no such image.
@@ -124,26 +132,31 @@ func Open(ctx context.Context, ref string, o Options) (*Image, error) {
 	if err := probe(ctx, addr); err != nil {
 		return nil, err
 	}
-	c, err := client.New(addr, client.WithTimeout(10*time.Second))
+	// containerd's own API packages over one gRPC connection: its full
+	// client would add some 12 MB of runtime, snapshot and transfer code
+	// to the binary for the three services read here.
+	conn, err := grpc.NewClient("unix://"+addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage)))
 	if err != nil {
 		return nil, &UnreachableError{Address: addr, Reason: oneline.Short(err.Error())}
 	}
-	img, err := open(ctx, c, addr, ns, ref, o)
+	img, err := open(ctx, conn, addr, ns, ref, o)
 	if err != nil {
-		c.Close()
+		conn.Close()
 		return nil, err
 	}
 	return img, nil
 }
 
-func open(ctx context.Context, c *client.Client, addr, ns, ref string, o Options) (*Image, error) {
+func open(ctx context.Context, conn *grpc.ClientConn, addr, ns, ref string, o Options) (*Image, error) {
 	where := fmt.Sprintf("containerd at %s", addr)
-	if err := checkNamespace(ctx, c, where, ns); err != nil {
+	if err := checkNamespace(ctx, namespacesapi.NewNamespacesClient(conn), where, ns); err != nil {
 		return nil, err
 	}
 	nctx := namespaces.WithNamespace(ctx, ns)
 	names := candidates(ref)
-	name, target, err := lookup(nctx, c, names)
+	name, target, err := lookup(nctx, imagesapi.NewImagesClient(conn), names)
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
 			also := ""
@@ -161,7 +174,7 @@ func open(ctx context.Context, c *client.Client, addr, ns, ref string, o Options
 	// The content reads outlive Open: they use a context of their own,
 	// cancelled with the caller's and when the image is closed.
 	rctx, cancel := context.WithCancel(nctx)
-	store := &storeFS{ctx: rctx, store: c.ContentStore(), stall: stall, where: where}
+	store := &storeFS{ctx: rctx, store: contentproxy.NewContentStore(contentapi.NewContentClient(conn)), stall: stall, where: where}
 	store.index, err = indexFor(name, target)
 	if err != nil {
 		cancel()
@@ -173,7 +186,7 @@ func open(ctx context.Context, c *client.Client, addr, ns, ref string, o Options
 		return nil, fmt.Errorf("%s, namespace %s, image %s: %w", where, ns, oneline.Short(name), err)
 	}
 	info := Info{Name: name, Address: addr, Namespace: ns, Digest: linfo.Digest, Platform: linfo.Platform}
-	return &Image{Image: fimg, Info: info, close: func() error { cancel(); return c.Close() }}, nil
+	return &Image{Image: fimg, Info: info, close: func() error { cancel(); return conn.Close() }}, nil
 }
 
 // probe tells apart the ways of not reaching containerd before any gRPC
@@ -208,15 +221,20 @@ func probe(ctx context.Context, addr string) error {
 
 // checkNamespace fails, listing the namespaces there are, when ns is not
 // one of them: containerd itself would just say "not found".
-func checkNamespace(ctx context.Context, c *client.Client, where, ns string) error {
+func checkNamespace(ctx context.Context, c namespacesapi.NamespacesClient, where, ns string) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	have, err := c.NamespaceService().List(cctx)
+	resp, err := c.List(cctx, &namespacesapi.ListNamespacesRequest{})
 	if err != nil {
+		err = errgrpc.ToNative(err)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return fmt.Errorf("%s: listing namespaces: %s", where, oneline.Short(err.Error()))
+	}
+	var have []string
+	for _, n := range resp.GetNamespaces() {
+		have = append(have, n.GetName())
 	}
 	if slices.Contains(have, ns) {
 		return nil
@@ -250,16 +268,22 @@ func candidates(ref string) []string {
 // lookup finds the image record: the name as typed, then as Docker
 // normalises it (nginx is docker.io/library/nginx:latest), the name
 // containerd stores for images pulled or imported by ctr and nerdctl.
-func lookup(ctx context.Context, c *client.Client, names []string) (string, v1.Descriptor, error) {
+func lookup(ctx context.Context, c imagesapi.ImagesClient, names []string) (string, v1.Descriptor, error) {
 	var err error
 	for _, name := range names {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		img, gerr := c.ImageService().Get(cctx, name)
+		resp, gerr := c.Get(cctx, &imagesapi.GetImageRequest{Name: name})
 		cancel()
-		if gerr == nil {
-			d, derr := descriptor(img.Target.MediaType, img.Target.Digest.String(), img.Target.Size)
-			return img.Name, d, derr
+		if gerr == nil && resp.GetImage() == nil {
+			gerr = errors.New("containerd answered with no image record")
 		}
+		if gerr == nil {
+			img := resp.GetImage()
+			t := img.GetTarget()
+			d, derr := descriptor(t.GetMediaType(), t.GetDigest(), t.GetSize())
+			return img.GetName(), d, derr
+		}
+		gerr = errgrpc.ToNative(gerr)
 		if err = gerr; !cerrdefs.IsNotFound(gerr) {
 			break
 		}
