@@ -126,7 +126,7 @@ func runBuild(cmd *cobra.Command, bf buildFlags, fl rootFlags, args []string) er
 	}
 	// A broken gate configuration is reported before a long build.
 	if fl.ci || (fl.json == "" && ciFromEnv()) {
-		if _, err := loadGate(cmd, fl); err != nil {
+		if _, err := readGate(cmd, fl); err != nil {
 			return err
 		}
 	}

@@ -46,8 +46,21 @@ func ciFromEnv() bool {
 	return false
 }
 
-// loadGate reads the rules and applies the rule flags over them.
+// loadGate reads the rules, applies the rule flags over them and prints
+// the configuration's warnings.
 func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
+	cfg, err := readGate(cmd, fl)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		warn(w)
+	}
+	return cfg, nil
+}
+
+// readGate is loadGate without the warnings.
+func readGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 	if !validFormat(fl.format) {
 		return nil, fmt.Errorf("unknown --format %q (known: %s)", fl.format, strings.Join(gate.Formats, ", "))
 	}
@@ -68,9 +81,6 @@ func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 				return nil, fmt.Errorf("--%v", err)
 			}
 		}
-	}
-	for _, w := range cfg.Warnings {
-		warn(w)
 	}
 	return cfg, nil
 }
