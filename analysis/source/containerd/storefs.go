@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
@@ -20,6 +21,11 @@ import (
 // stream, and small reads would spend their time on round trips.
 const chunk = 1 << 20
 
+// maxStats bounds the blob lookups of one image (one per layer while it
+// is opened): Docker's limit is 127 layers, and a manifest of many
+// thousands would be a daemon making us call it for ever.
+const maxStats = 4096
+
 // storeFS shows containerd's content store as an OCI layout: index.json
 // (made up from the image record) and blobs/sha256/<hex>, each blob read
 // through the content API when it is read.
@@ -29,6 +35,7 @@ type storeFS struct {
 	index []byte
 	stall time.Duration
 	where string
+	stats atomic.Int64
 }
 
 var _ fs.StatFS = (*storeFS)(nil)
@@ -72,6 +79,9 @@ func (s *storeFS) Stat(name string) (fs.FileInfo, error) {
 	d, err := s.digestOf(name)
 	if err != nil {
 		return nil, err
+	}
+	if s.stats.Add(1) > maxStats {
+		return nil, fmt.Errorf("%s: the image has more than %d blobs", s.where, maxStats)
 	}
 	cctx, cancel := context.WithTimeout(s.ctx, callTimeout)
 	defer cancel()

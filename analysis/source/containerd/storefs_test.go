@@ -147,3 +147,16 @@ func TestEndpoint(t *testing.T) {
 		t.Errorf("options: %s %s", a, n)
 	}
 }
+
+// A manifest of more layers than any engine makes stops the lookups.
+func TestStoreFSBoundsLookups(t *testing.T) {
+	s := &storeFS{ctx: context.Background(), store: &fakeStore{blob: []byte("a"), size: 1}, stall: time.Second, where: "test"}
+	for i := 0; i < maxStats; i++ {
+		if _, err := s.Stat(someBlob); err != nil {
+			t.Fatalf("lookup %d: %v", i, err)
+		}
+	}
+	if _, err := s.Stat(someBlob); err == nil || !strings.Contains(err.Error(), "more than 4096 blobs") {
+		t.Errorf("lookup %d: %v", maxStats+1, err)
+	}
+}
