@@ -141,7 +141,24 @@ func runBuild(cmd *cobra.Command, bf buildFlags, fl rootFlags, args []string) er
 	if err != nil {
 		return err
 	}
+	// Read by ID, the exact image built; named by its tag in reports.
+	fl.name = firstTag(args)
 	return run(cmd, bf.engine+"://"+id, fl)
+}
+
+// firstTag is the first -t/--tag of the build arguments, "" if none.
+func firstTag(args []string) string {
+	for i, a := range args {
+		switch {
+		case (a == "-t" || a == "--tag") && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--tag="):
+			return strings.TrimPrefix(a, "--tag=")
+		case strings.HasPrefix(a, "-t") && !strings.HasPrefix(a, "--"):
+			return strings.TrimPrefix(strings.TrimPrefix(a, "-t"), "=")
+		}
+	}
+	return ""
 }
 
 // imageID is what --iidfile holds: sha256:<hex> (Docker) or <hex> (some

@@ -79,8 +79,9 @@ func TestBuildThenGate(t *testing.T) {
 			if !strings.HasPrefix(wantID, "sha256:") {
 				wantID = "sha256:" + wantID
 			}
-			if rep.Image.Name != wantID || rep.Image.Source != b.idName || rep.Image.WastedBytes != 100_000 {
-				t.Errorf("read %s from %s, wasted %d; want %s from %s, wasted 100000", rep.Image.Name, rep.Image.Source, rep.Image.WastedBytes, wantID, b.idName)
+			if rep.Image.Name != tag || rep.Image.ConfigDigest != wantID || rep.Image.Source != b.idName || rep.Image.WastedBytes != 100_000 {
+				t.Errorf("read %s (%s) from %s, wasted %d; want %s (%s) from %s, wasted 100000",
+					rep.Image.Name, rep.Image.ConfigDigest, rep.Image.Source, rep.Image.WastedBytes, tag, wantID, b.idName)
 			}
 			if len(rep.Files) != 2 || rep.Files[1].Path != "/data/file.bin" || rep.Files[1].Size != 6 {
 				t.Errorf("files %+v", rep.Files)
@@ -172,5 +173,16 @@ func TestBuildInterrupt(t *testing.T) {
 	out := sh(t, "docker", "ps", "-a", "--filter", "status=running", "--format", "{{.Command}}")
 	if strings.Contains(out, marker) {
 		t.Errorf("the RUN step still runs: %s", out)
+	}
+}
+
+func TestFirstTag(t *testing.T) {
+	for args, want := range map[string]string{
+		"-t a:1 .": "a:1", "--tag b:2 -t c .": "b:2", "--tag=d .": "d", "-te:5 .": "e:5", "-t=f .": "f",
+		"-f Dockerfile .": "", "--target x .": "", "": "",
+	} {
+		if got := firstTag(strings.Fields(args)); got != want {
+			t.Errorf("firstTag(%s) = %q, want %q", args, got, want)
+		}
 	}
 }

@@ -29,6 +29,8 @@ type rootFlags struct {
 	ciConfig   string
 	format     string
 	config     string
+	// name, if set, is how reports name the image (build: its tag).
+	name string
 }
 
 func newRootCmd() *cobra.Command {
@@ -132,6 +134,9 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 		warn(w)
 	}
 	info := analysis.ImageInfo{Name: img.Name, Source: string(img.Source), Digest: img.ManifestDigest, Platform: img.Platform}
+	if fl.name != "" {
+		info.Name = fl.name
+	}
 	if h, err := img.ConfigName(); err == nil {
 		info.ConfigDigest = h.String()
 	}
