@@ -160,3 +160,26 @@ func TestStoreFSBoundsLookups(t *testing.T) {
 		t.Errorf("lookup %d: %v", maxStats+1, err)
 	}
 }
+
+// The image record is the daemon's word: its digest and size are checked
+// before anything is read.
+func TestDescriptorFromRecord(t *testing.T) {
+	good := "sha256:" + strings.Repeat("a", 64)
+	if d, err := descriptor("application/vnd.oci.image.manifest.v1+json", good, 500); err != nil || d.Size != 500 || d.Digest.String() != good {
+		t.Errorf("a good record: %+v %v", d, err)
+	}
+	for _, c := range []struct {
+		digest string
+		size   int64
+		want   string
+	}{
+		{"sha256:xyz", 10, "invalid digest"},
+		{"", 10, "invalid digest"},
+		{good, -1, "states -1 bytes"},
+		{good, 1 << 40, "at most 8 MiB"},
+	} {
+		if _, err := descriptor("", c.digest, c.size); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q %d: %v, want %q", c.digest, c.size, err, c.want)
+		}
+	}
+}
