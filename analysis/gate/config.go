@@ -67,11 +67,38 @@ type Config struct {
 	Rules    Rules
 	File     string   // the file read, "" when none
 	Warnings []string // parts of a .dive-ci that layerscope ignores
+	// Defaults says that no file was found and dive's default rules are
+	// in force (until a rule flag replaces them: see ReplaceDefaults).
+	Defaults bool
+}
+
+// DefaultRules are dive's defaults, applied when there is no rules file,
+// as `dive --ci` applies them (without them a pipeline that forgot its
+// file would pass every image): lowestEfficiency 0.9 and
+// highestUserWastedPercent 0.1; highestWastedBytes and the rules dive does
+// not know are disabled.
+func DefaultRules() Rules {
+	eff, userWasted := 0.9, 0.1
+	return Rules{LowestEfficiency: &eff, HighestUserWastedPercent: &userWasted,
+		Given: map[string]string{LowestEfficiency: "0.9", HighestUserWastedPercent: "0.1"}}
+}
+
+// DefaultsNote is what every report format says when the defaults apply.
+const DefaultsNote = "dive's default rules are in force (lowestEfficiency 0.9, highestUserWastedPercent 0.1): no .layerscope-ci.yaml, .dive-ci, --ci-config or rule flag"
+
+// ReplaceDefaults drops dive's defaults, if they are in force, before
+// rule flags are applied: with a rule flag and no file, the flags alone
+// are the rules.
+func (c *Config) ReplaceDefaults() {
+	if c.Defaults {
+		c.Rules, c.Defaults = Rules{Given: map[string]string{}}, false
+	}
 }
 
 // Load reads the configuration: file if given, else .layerscope-ci.yaml and
-// then .dive-ci in dir. No file at all is an empty configuration (every
-// rule disabled). A file named like dive's is read the way dive reads it.
+// then .dive-ci in dir. No file at all gives dive's defaults (Defaults is
+// set); a file with an empty rules section disables every rule. A file
+// named like dive's is read the way dive reads it.
 func Load(dir, file string) (*Config, error) {
 	if file == "" {
 		for _, name := range []string{ConfigFile, DiveConfigFile} {
@@ -82,7 +109,7 @@ func Load(dir, file string) (*Config, error) {
 			}
 		}
 		if file == "" {
-			return &Config{Rules: Rules{Given: map[string]string{}}}, nil
+			return &Config{Rules: DefaultRules(), Defaults: true}, nil
 		}
 	}
 	b, err := configfile.Read(file)
@@ -100,6 +127,28 @@ func Load(dir, file string) (*Config, error) {
 	}
 	cfg.File = file
 	return cfg, nil
+}
+
+// NotRulesFile fails when file, given to --config (the explorer's
+// configuration), is a CI rules file: dive's --config takes its app
+// configuration too, and pipelines that passed their .dive-ci there ran
+// on defaults without a word. A file that cannot be read is left to the
+// explorer's loader to report.
+func NotRulesFile(file string) error {
+	name := configfile.OneLine(file)
+	if isDiveFile(file) || filepath.Base(file) == ConfigFile {
+		return fmt.Errorf("--config %s: that is a CI rules file, and --config is the explorer's configuration: use --ci-config %s", name, name)
+	}
+	b, err := configfile.Read(file)
+	if err != nil {
+		return nil
+	}
+	if doc, err := decodeSections(b); err == nil {
+		if _, ok := doc["rules"]; ok {
+			return fmt.Errorf("--config %s holds CI rules (a rules: section), and --config is the explorer's configuration: use --ci-config %s", name, name)
+		}
+	}
+	return nil
 }
 
 // isDiveFile: files named like dive's (.dive-ci, .dive-ci.yaml,

@@ -52,10 +52,43 @@ func TestMissingRulesAreDisabled(t *testing.T) {
 	}
 }
 
-func TestNoConfigFile(t *testing.T) {
+// No rules file means dive's defaults, as with `dive --ci` (until this
+// change, no file passed every image).
+func TestNoConfigFileGivesDiveDefaults(t *testing.T) {
 	cfg, err := Load(t.TempDir(), "")
-	if err != nil || cfg.File != "" || cfg.Rules.LowestEfficiency != nil {
-		t.Errorf("cfg %+v err %v", cfg, err)
+	if err != nil || cfg.File != "" || !cfg.Defaults {
+		t.Fatalf("cfg %+v err %v", cfg, err)
+	}
+	r := cfg.Rules
+	if r.LowestEfficiency == nil || *r.LowestEfficiency != 0.9 || r.HighestUserWastedPercent == nil || *r.HighestUserWastedPercent != 0.1 ||
+		r.HighestWastedBytes != nil || r.HighestImageBytes != nil || r.HighestLayerBytes != nil || r.HighestLayerCount != nil || r.ForbiddenPaths != nil {
+		t.Errorf("defaults are not dive's: %+v", r)
+	}
+	cfg.ReplaceDefaults()
+	if cfg.Defaults || cfg.Rules.LowestEfficiency != nil || cfg.Rules.HighestUserWastedPercent != nil {
+		t.Errorf("after ReplaceDefaults: %+v", cfg)
+	}
+}
+
+// An explicit empty rules section turns every rule off, in both files;
+// a file's rules are never replaced.
+func TestEmptyRulesDisableAll(t *testing.T) {
+	for _, name := range []string{ConfigFile, DiveConfigFile} {
+		for _, text := range []string{"rules:\n", "rules: {}\n"} {
+			dir := filepath.Dir(writeConfig(t, name, text))
+			cfg, err := Load(dir, "")
+			if err != nil {
+				t.Fatalf("%s %q: %v", name, text, err)
+			}
+			r := cfg.Rules
+			if cfg.Defaults || r.LowestEfficiency != nil || r.HighestUserWastedPercent != nil || len(r.Given) != 0 {
+				t.Errorf("%s %q: %+v", name, text, cfg)
+			}
+			cfg.ReplaceDefaults()
+			if cfg.File == "" {
+				t.Errorf("%s: no file recorded", name)
+			}
+		}
 	}
 }
 
@@ -158,5 +191,52 @@ func TestGlob(t *testing.T) {
 		if got := newGlob(c.pattern).match(c.path); got != c.want {
 			t.Errorf("%q ~ %q = %v, want %v", c.pattern, c.path, got, c.want)
 		}
+	}
+}
+
+// Every format says when dive's defaults are the rules.
+func TestDefaultsNoteInEveryFormat(t *testing.T) {
+	rep := basicReport(t)
+	for _, defaults := range []bool{false, true} {
+		rep.Gate.Defaults = defaults
+		for _, format := range Formats {
+			var buf strings.Builder
+			if err := Write(&buf, format, rep); err != nil {
+				t.Fatal(err)
+			}
+			said := strings.Contains(buf.String(), "default rules are in force") || strings.Contains(buf.String(), `"defaults": true`)
+			if said != defaults {
+				t.Errorf("%s, defaults %v: the report says so: %v\n%s", format, defaults, said, buf.String())
+			}
+		}
+	}
+}
+
+// CI rules given to --config are refused with a pointer to --ci-config;
+// an explorer configuration is not.
+func TestNotRulesFile(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		refused    bool
+	}{
+		{"explorer.yaml", "keys:\n  quit: x\n", false},
+		{"explorer.yaml", "rules:\n  lowestEfficiency: 0.9\n", true},
+		{"ci.yaml", "rules:\n", true},
+		{DiveConfigFile, "", true},
+		{"prod.dive-ci.yaml", "keys: {}\n", true},
+		{ConfigFile, "", true},
+		{"broken.yaml", "::: [", false},
+	} {
+		p := writeConfig(t, c.name, c.text)
+		err := NotRulesFile(p)
+		if (err != nil) != c.refused {
+			t.Errorf("%s %q: %v", c.name, c.text, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "use --ci-config "+p) {
+			t.Errorf("%s: the error does not point to --ci-config: %v", c.name, err)
+		}
+	}
+	if err := NotRulesFile(filepath.Join(t.TempDir(), "missing.yaml")); err != nil {
+		t.Errorf("a missing file is the explorer loader's to report: %v", err)
 	}
 }

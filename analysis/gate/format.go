@@ -25,8 +25,10 @@ type Report struct {
 
 // GateReport is the gate's part of the JSON report.
 type GateReport struct {
-	Result   string   `json:"result"` // PASS or FAIL
-	Config   string   `json:"config"` // the file read, "" for none
+	Result string `json:"result"` // PASS or FAIL
+	Config string `json:"config"` // the file read, "" for none
+	// Defaults: no file and no rule flag, so dive's defaults apply.
+	Defaults bool     `json:"defaults"`
 	Warnings []string `json:"warnings"`
 	Outcome
 }
@@ -41,7 +43,7 @@ func NewReport(rep analysis.Report, cfg *Config, o Outcome) Report {
 	if w == nil {
 		w = []string{}
 	}
-	return Report{Report: rep, Gate: GateReport{Result: result, Config: cfg.File, Warnings: w, Outcome: o}}
+	return Report{Report: rep, Gate: GateReport{Result: result, Config: cfg.File, Defaults: cfg.Defaults, Warnings: w, Outcome: o}}
 }
 
 // Write renders the report in format. Text uses colour codes: give it a
@@ -99,6 +101,9 @@ func writeText(w io.Writer, r Report) error {
 	line("  efficiency  %.2f %%", img.Efficiency*100)
 	line("  wasted      %s (%.2f %% of the %s above the base layer)", humanize.Bytes(uint64(img.WastedBytes)), img.UserWastedPercent*100, humanize.Bytes(uint64(img.UserSizeBytes)))
 	line("  reclaimable %s (How to shrink, below)", humanize.Bytes(uint64(img.ReclaimableBytes)))
+	if r.Gate.Defaults {
+		line("  rules       %s", DefaultsNote)
+	}
 	for _, warn := range append(append([]string{}, img.Warnings...), r.Gate.Warnings...) {
 		line("  %s %s", styleSkip.Render("warning"), tree.Printable(warn))
 	}
@@ -169,11 +174,12 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Cases     []junitCase `xml:"testcase"`
+	SystemOut string      `xml:"system-out,omitempty"`
 }
 
 type junitCase struct {
@@ -199,6 +205,9 @@ func writeJUnit(w io.Writer, r Report) error { return writeJUnitOf(w, r.Image.Na
 // writeJUnitOf writes one test suite named after name, a case per rule.
 func writeJUnitOf(w io.Writer, name string, g GateReport) error {
 	suite := junitSuite{Name: "layerscope " + name, Tests: len(g.Results), Failures: g.Failed, Skipped: g.Skipped}
+	if g.Defaults {
+		suite.SystemOut = DefaultsNote
+	}
 	for _, res := range g.Results {
 		c := junitCase{Name: res.Rule, Classname: "layerscope." + res.Rule}
 		switch res.Status {
@@ -253,8 +262,11 @@ func writeGitHubOf(w io.Writer, name string, g GateReport, facts string) error {
 			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("layerscope "+res.Rule), ghData(msg))
 		}
 	}
-	fmt.Fprintf(&b, "::notice title=%s::%s\n", ghProperty("layerscope "+name),
-		ghData(fmt.Sprintf("%s [pass:%d fail:%d skip:%d] %s", g.Result, g.Passed, g.Failed, g.Skipped, facts)))
+	verdict := fmt.Sprintf("%s [pass:%d fail:%d skip:%d] %s", g.Result, g.Passed, g.Failed, g.Skipped, facts)
+	if g.Defaults {
+		verdict += "; " + DefaultsNote
+	}
+	fmt.Fprintf(&b, "::notice title=%s::%s\n", ghProperty("layerscope "+name), ghData(verdict))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -67,7 +67,12 @@ func openPath(kind Kind, arg string, plat v1.Platform, topts ...tarfs.Option) (*
 	}
 	switch kind {
 	case DockerArchive:
-		img, err := fromDockerArchive(t, ref, path)
+		// The index of a Docker 25+ save has the platforms its
+		// manifest.json leaves out.
+		img, indexErr, err := dockerSave(t, ref, path, plat)
+		if err == nil {
+			err = indexErr
+		}
 		if err != nil {
 			t.Close()
 			return nil, err

@@ -1,6 +1,6 @@
 // Package source is the one place that turns what the user typed into an
 // image: a file or directory (docker save, kaniko tarball, OCI layout or
-// archive), the Docker Engine, Podman, or a registry.
+// archive), the Docker Engine, Podman, containerd, or a registry.
 package source
 
 import (
@@ -26,11 +26,12 @@ const (
 	OCIArchive    Kind = "oci-archive"
 	Docker        Kind = "docker"
 	Podman        Kind = "podman"
+	Containerd    Kind = "containerd"
 	Registry      Kind = "registry"
 )
 
 // Kinds lists every source, for help texts and completion.
-var Kinds = []Kind{DockerArchive, OCILayout, OCIArchive, Docker, Podman, Registry}
+var Kinds = []Kind{DockerArchive, OCILayout, OCIArchive, Docker, Podman, Containerd, Registry}
 
 // prefixes are the explicit source prefixes: skopeo's spelling for files,
 // dive's for engines.
@@ -39,7 +40,7 @@ var prefixes = []struct {
 	kind   Kind
 }{
 	{"docker-archive:", DockerArchive}, {"oci-archive:", OCIArchive}, {"oci:", OCILayout},
-	{"docker://", Docker}, {"podman://", Podman}, {"registry://", Registry},
+	{"docker://", Docker}, {"podman://", Podman}, {"containerd://", Containerd}, {"registry://", Registry},
 }
 
 // Image is an opened image and what the reports say about its origin.
@@ -85,6 +86,9 @@ type Options struct {
 	Platform string
 	// Source forces a source kind instead of guessing from the argument.
 	Source Kind
+	// Namespace is containerd's namespace ("" for CONTAINERD_NAMESPACE,
+	// else "default").
+	Namespace string
 	// Insecure allows plain HTTP and unverified TLS for registries.
 	Insecure bool
 	// TempDir receives engine exports while they are read (default: the
@@ -92,11 +96,14 @@ type Options struct {
 	TempDir string
 	// Progress, if set, hears about engine exports.
 	Progress Progress
+	// Warn, if set, hears what did not stop the opening (an engine that
+	// cannot save one platform alone).
+	Warn func(string)
 }
 
 // Open resolves arg to an image. With no prefix and no --source, an
 // existing path is a file or directory; anything else is looked up in the
-// local engine and then in its registry.
+// local engines (Docker, Podman, containerd) and then in its registry.
 func Open(ctx context.Context, arg string, opts Options) (*Image, error) {
 	if arg == "" {
 		return nil, errors.New("no image named")
@@ -121,6 +128,8 @@ func Open(ctx context.Context, arg string, opts Options) (*Image, error) {
 		img, err = openDocker(ctx, rest, opts)
 	case Podman:
 		img, err = openPodman(ctx, rest, opts)
+	case Containerd:
+		img, err = openContainerd(ctx, rest, plat, opts)
 	case Registry:
 		img, err = openRegistry(ctx, rest, plat, opts)
 	case DockerArchive, OCILayout, OCIArchive:
@@ -154,7 +163,8 @@ func joinKinds() string {
 	return strings.Join(s, ", ")
 }
 
-// openAny tries, in order, a path, the local engine and the registry, and
+// openAny tries, in order, a path, the local engines (Docker, else Podman
+// where Docker is not running, then containerd) and the registry, and
 // says where it looked when none has the image.
 func openAny(ctx context.Context, ref string, plat v1.Platform, opts Options) (*Image, error) {
 	if img, err := openPath("", ref, plat, pathOptions(ctx, opts)...); !errors.Is(err, errNoPath) {
@@ -181,6 +191,17 @@ func openAny(ctx context.Context, ref string, plat v1.Platform, opts Options) (*
 			tried = append(tried, perr.Error())
 		}
 	} else if !isNotFound(err) {
+		return nil, err
+	}
+	img, err = openContainerd(ctx, ref, plat, opts)
+	switch {
+	case err == nil:
+		return img, nil
+	case isNotFound(err) || unreachableContainerd(err):
+		if !absentContainerd(err) {
+			tried = append(tried, err.Error())
+		}
+	default:
 		return nil, err
 	}
 	img, err = openRegistry(ctx, ref, plat, opts)

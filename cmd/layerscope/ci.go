@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,8 +48,21 @@ func ciFromEnv() bool {
 	return false
 }
 
-// loadGate reads the rules and applies the rule flags over them.
+// loadGate reads the rules, applies the rule flags over them and prints
+// the configuration's warnings.
 func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
+	cfg, err := readGate(cmd, fl)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		warn(w)
+	}
+	return cfg, nil
+}
+
+// readGate is loadGate without the warnings.
+func readGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 	if !validFormat(fl.format) {
 		return nil, fmt.Errorf("unknown --format %q (known: %s)", fl.format, strings.Join(gate.Formats, ", "))
 	}
@@ -62,13 +76,13 @@ func loadGate(cmd *cobra.Command, fl rootFlags) (*gate.Config, error) {
 	}
 	for _, key := range gate.RuleKeys {
 		if f := cmd.Flags().Lookup(key); f != nil && f.Changed {
+			// Rule flags without a file are the rules, not additions
+			// to dive's defaults.
+			cfg.ReplaceDefaults()
 			if err := cfg.Rules.Set(key, f.Value.String()); err != nil {
 				return nil, fmt.Errorf("--%v", err)
 			}
 		}
-	}
-	for _, w := range cfg.Warnings {
-		warn(w)
 	}
 	return cfg, nil
 }
@@ -91,6 +105,13 @@ func runGate(stdout io.Writer, fl rootFlags, cfg *gate.Config, res *analysis.Res
 	if err := gate.Write(w, fl.format, rep); err != nil {
 		return err
 	}
+	if p := os.Getenv(gate.SummaryEnv); p != "" && fl.format == "github" {
+		// The annotations are the verdict; a summary that cannot be
+		// written is only a warning.
+		if err := appendSummary(p, rep); err != nil {
+			warn(fmt.Sprintf("job summary %s: %v", p, err))
+		}
+	}
 	if !outcome.OK() {
 		return silentExit{code: exitFailed}
 	}
@@ -105,4 +126,21 @@ func colorWriter(w io.Writer) io.Writer {
 		cw.Profile = colorprofile.NoTTY
 	}
 	return cw
+}
+
+// appendSummary adds the Markdown summary to GitHub's job summary file,
+// which must be a regular file (a FIFO there would block the run).
+func appendSummary(path string, rep gate.Report) error {
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := gate.WriteSummary(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -38,7 +38,7 @@ func explore(cmd *cobra.Command, arg string, fl rootFlags) error {
 		done := opened.begin()
 		defer done()
 		img, err := source.Open(ctx, arg, source.Options{Platform: fl.platform, Source: source.Kind(fl.source),
-			Insecure: fl.insecure, Progress: progress})
+			Namespace: fl.namespace, Insecure: fl.insecure, Progress: progress})
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/analysis/gate"
@@ -19,6 +20,7 @@ type rootFlags struct {
 	changes    bool
 	platform   string
 	source     string
+	namespace  string
 	insecure   bool
 	baseLayers int
 	quiet      bool
@@ -27,6 +29,8 @@ type rootFlags struct {
 	ciConfig   string
 	format     string
 	config     string
+	// name, if set, is how reports name the image (build: its tag).
+	name string
 }
 
 func newRootCmd() *cobra.Command {
@@ -40,12 +44,14 @@ deleted, what the merged file system looks like, and where space is wasted.
 IMAGE is where the image lives, with an optional source prefix:
   docker://NAME                   the Docker Engine (DOCKER_HOST, contexts)
   podman://NAME                   Podman (its API socket, or podman image save)
+  containerd://NAME               containerd (CONTAINERD_ADDRESS, --namespace)
   registry://REF                  a registry (credentials from docker/podman login)
   docker-archive:PATH[:TAG|:@N]   a docker save or kaniko tarball
   oci:DIR[:REF]                   an OCI image layout directory
   oci-archive:PATH[:REF]          an OCI archive
 Without a prefix, an existing path is a file or directory; any other name is
-looked up in the local engine, then in its registry.`,
+looked up in the local engines (Docker, Podman, containerd), then in its
+registry.`,
 		Example: `  # explore an image of the local Docker Engine interactively
   layerscope nginx:latest
 
@@ -74,18 +80,8 @@ looked up in the local engine, then in its registry.`,
 			return run(cmd, args[0], fl)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&fl.json, "json", "", "write the JSON report to `FILE` (- for stdout) and exit")
-	f.BoolVar(&fl.files, "files", false, "include the merged file system in the JSON report")
-	f.BoolVar(&fl.changes, "changes", false, "include every layer's entries with their states in the JSON report")
-	f.StringVar(&fl.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: the host's)")
-	f.StringVar(&fl.source, "source", "", "where the image is: docker, podman, registry, docker-archive, oci, oci-archive (default: guessed)")
-	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
-	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
-	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
-	f.BoolVar(&fl.noVerify, "no-verify", false, "skip checking layer digests (the SHA-256 of local blobs and of diff IDs); a registry's transport still checks what it sends")
-	addGateFlags(f, &fl)
-	f.StringVar(&fl.config, "config", "", "explorer configuration `FILE` (default: $XDG_CONFIG_HOME/layerscope/config.yaml)")
+	addImageFlags(cmd.Flags(), &fl)
+	cmd.AddCommand(newBuildCmd())
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see layerscope --help)", err)
 	})
@@ -93,7 +89,29 @@ looked up in the local engine, then in its registry.`,
 	return cmd
 }
 
+// addImageFlags defines the flags that say how to read, report and gate
+// an image: the root command's, and build's for the image it built.
+func addImageFlags(f *pflag.FlagSet, fl *rootFlags) {
+	f.StringVar(&fl.json, "json", "", "write the JSON report to `FILE` (- for stdout) and exit")
+	f.BoolVar(&fl.files, "files", false, "include the merged file system in the JSON report")
+	f.BoolVar(&fl.changes, "changes", false, "include every layer's entries with their states in the JSON report")
+	f.StringVar(&fl.platform, "platform", "", "pick `os/arch[/variant]` from a multi-platform image (default: the host's)")
+	f.StringVar(&fl.source, "source", "", "where the image is: docker, podman, containerd, registry, docker-archive, oci, oci-archive (default: guessed)")
+	f.StringVar(&fl.namespace, "namespace", "", "containerd `namespace` (default: $CONTAINERD_NAMESPACE, else default; Kubernetes uses k8s.io)")
+	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
+	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
+	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVar(&fl.noVerify, "no-verify", false, "skip checking layer digests (the SHA-256 of local blobs and of diff IDs); a registry's transport still checks what it sends")
+	addGateFlags(f, fl)
+	f.StringVar(&fl.config, "config", "", "explorer configuration `FILE` (default: $XDG_CONFIG_HOME/layerscope/config.yaml)")
+}
+
 func run(cmd *cobra.Command, arg string, fl rootFlags) error {
+	if fl.config != "" {
+		if err := gate.NotRulesFile(fl.config); err != nil {
+			return err
+		}
+	}
 	ci := fl.ci || (fl.json == "" && ciFromEnv())
 	if fl.json == "" && !ci {
 		return explore(cmd, arg, fl)
@@ -117,6 +135,9 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 		warn(w)
 	}
 	info := imageInfo(img)
+	if fl.name != "" {
+		info.Name = fl.name
+	}
 	if fl.json != "" {
 		if err := writeJSONReport(cmd.Context(), cmd.OutOrStdout(), fl, res, info); err != nil {
 			return err
@@ -135,7 +156,7 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 		bar = newProgressBar(os.Stderr)
 		defer bar.done()
 	}
-	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Insecure: fl.insecure}
+	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure, Warn: warn}
 	if bar != nil {
 		sopts.Progress = bar.export
 	}

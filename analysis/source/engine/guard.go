@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/moby/client"
 
 	"github.com/layerscope/layerscope/analysis/source/fsimage"
@@ -24,8 +25,17 @@ const DefaultStall = 30 * time.Second
 type Option func(*config)
 
 type config struct {
-	stall   time.Duration
-	maxJSON int64
+	stall    time.Duration
+	maxJSON  int64
+	platform *v1.Platform
+	warn     func(string)
+}
+
+// WithPlatform asks the engine to save only platform p of a
+// multi-platform image, where its API (1.48 and later) can; an older
+// engine saves the whole image, and warn, if set, hears why.
+func WithPlatform(p v1.Platform, warn func(string)) Option {
+	return func(c *config) { c.platform, c.warn = &p, warn }
 }
 
 // WithStallTimeout sets how long a request may receive nothing (default

@@ -41,7 +41,8 @@ type Progress func(done, total int64)
 // The engine's answers are held to the JSON cap, and a request that
 // receives nothing for the stall timeout is given up.
 func Save(ctx context.Context, e Endpoint, ref, dir string, progress Progress, opts ...Option) (string, error) {
-	c, err := newClient(e, newConfig(opts))
+	cfg := newConfig(opts)
+	c, err := newClient(e, cfg)
 	if err != nil {
 		return "", err
 	}
@@ -63,7 +64,7 @@ func Save(ctx context.Context, e Endpoint, ref, dir string, progress Progress, o
 		}
 		return "", fmt.Errorf("%s: inspect %s: %w", e, oneline.Short(ref), cleanError(err))
 	}
-	rc, err := c.ImageSave(ctx, []string{ref})
+	rc, err := c.ImageSave(ctx, []string{ref}, saveOptions(e, c.ClientVersion(), cfg)...)
 	if err != nil {
 		return "", fmt.Errorf("%s: save %s: %w", e, oneline.Short(ref), cleanError(err))
 	}
