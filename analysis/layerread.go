@@ -127,12 +127,24 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 	defer zr.Close()
 	d := &layerData{compression: kind, verified: lr.verify}
 	// An uncompressed blob is the tar: it is parsed straight from br (one
-	// buffer), and its one hash serves as both digests.
+	// buffer), and its one hash serves as both digests. A compressed one
+	// is decompressed on a goroutine of its own (with the blob's hash),
+	// ahead of this one, which hashes the tar and parses it: on a layer
+	// that dominates an image, that halves the time to the slower stage.
 	var tarStream io.Reader = br
-	plain := &hashingReader{r: zr, h: lr.newHash()}
+	plain := &hashingReader{h: lr.newHash()}
+	var ahead *compression.Ahead
 	if kind != compression.None {
-		tarStream = plain
+		ahead = compression.NewAhead(zr)
+		plain.r, tarStream = ahead, plain
 	}
+	stopAhead := func() {
+		if ahead != nil {
+			ahead.Close() // br and stored are this goroutine's again
+			ahead = nil
+		}
+	}
+	defer stopAhead()
 	err = parseTar(tarStream, d, lr.seed)
 	if err == nil {
 		// Read what follows the tar's end marker too, as the digests
@@ -141,6 +153,7 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 			err = tarError(err)
 		}
 	}
+	stopAhead()
 	if err != nil {
 		// A blob that is not what its digest says explains any error
 		// reading it: say that rather than what went wrong after.
