@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/klauspost/compress/gzip"
@@ -108,6 +109,7 @@ func BenchmarkMerge(b *testing.B) {
 		parsed = append(parsed, d)
 	}
 	b.ReportAllocs()
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		layers := make([]layerData, len(parsed))
@@ -116,14 +118,22 @@ func BenchmarkMerge(b *testing.B) {
 			layers[i].entries = slices.Clone(d.entries)
 		}
 		b.StartTimer()
+		c := cpuTime()
 		m := merger{fs: tree.NewFS(), warn: &warnings{}}
 		for i := range layers {
 			m.addLayer(&layers[i])
 		}
+		cpu += cpuTime() - c
 		if m.fs.NumEntries() < s.Layers*s.Files {
 			b.Fatalf("only %d entries", m.fs.NumEntries())
 		}
 	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU adds the CPU time per operation to a benchmark's results.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkAnalyzeMillion is the whole read of a million files in 50
@@ -135,9 +145,11 @@ func BenchmarkAnalyzeMillion(b *testing.B) {
 	}
 	p := millionArchive(b, s)
 	b.ReportAllocs()
+	c := cpuTime()
 	for b.Loop() {
 		analyzeFile(b, p, s.Layers*s.Files)
 	}
+	reportCPU(b, cpuTime()-c)
 }
 
 // gzipBlob is a gzip layer for BenchmarkGzipLayer: the blob named by
@@ -207,14 +219,17 @@ func BenchmarkGzipLayer(b *testing.B) {
 		lr := &layerReader{seed: maphash.MakeSeed(), verify: true}
 		b.SetBytes(int64(len(blob)))
 		b.ReportAllocs()
+		c := cpuTime()
 		for b.Loop() {
 			if _, err := lr.read(context.Background(), l); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpuTime()-c)
 	})
 	b.Run("inflate", func(b *testing.B) {
 		b.SetBytes(int64(len(blob)))
+		c := cpuTime()
 		for b.Loop() {
 			zr, err := gzip.NewReader(bufio.NewReaderSize(bytes.NewReader(blob), 1<<20))
 			if err != nil {
@@ -224,6 +239,7 @@ func BenchmarkGzipLayer(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpuTime()-c)
 	})
 	b.Run("gzip-dc", func(b *testing.B) {
 		if _, err := exec.LookPath("gzip"); err != nil {
