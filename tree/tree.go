@@ -37,17 +37,15 @@ type node struct {
 type Tree struct {
 	names    *Names
 	nodes    chunked[node]
-	children map[uint64]NodeID // (parent, name) -> child
+	children index // of nodes, by their parent and name
 }
 
 // NewTree returns a tree holding only the root.
 func NewTree() *Tree {
-	t := &Tree{names: NewNames(), children: make(map[uint64]NodeID)}
+	t := &Tree{names: NewNames()}
 	t.nodes.append(node{parent: noNode, firstChild: noNode, nextSibling: noNode, last: NoEntry, cur: NoEntry})
 	return t
 }
-
-func childKey(parent NodeID, name NameID) uint64 { return uint64(parent)<<32 | uint64(name) }
 
 // Len is the number of nodes, root included.
 func (t *Tree) Len() int { return t.nodes.len() }
@@ -57,30 +55,45 @@ func (t *Tree) node(id NodeID) *node { return t.nodes.at(int(id)) }
 // Names is the interner of the tree's path components.
 func (t *Tree) Names() *Names { return t.names }
 
+// Reserve makes room for n more nodes, so that adding them does not grow
+// the child index step by step.
+func (t *Tree) Reserve(n int) { t.children.reserve(n) }
+
 // Child returns the child of parent called name, adding it when missing.
+// One probe of the child index finds it or the slot a new node takes; the
+// name is interned only for a new node.
 func (t *Tree) Child(parent NodeID, name string) NodeID {
-	nid := t.names.Intern(name)
-	key := childKey(parent, nid)
-	p := t.node(parent)
-	if p.firstChild != noNode { // a directory's first child needs no lookup
-		if id, ok := t.children[key]; ok {
-			return id
+	sh := strHash(t.names.seed, name)
+	p := t.children.find(fold(sh, uint32(parent)))
+	for {
+		id, ok := p.next(&t.children)
+		if !ok {
+			break
+		}
+		if c := t.node(NodeID(id)); c.parent == parent && t.names.String(c.name) == name {
+			return NodeID(id)
 		}
 	}
-	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: p.firstChild, last: NoEntry, cur: NoEntry}))
+	nid := t.names.intern(name, sh)
+	pn := t.node(parent)
+	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: pn.firstChild, last: NoEntry, cur: NoEntry}))
 	t.node(parent).firstChild = id
-	t.children[key] = id
+	t.children.insert(p, uint32(id))
 	return id
 }
 
 // LookupChild returns the child of parent called name, if there is one.
 func (t *Tree) LookupChild(parent NodeID, name string) (NodeID, bool) {
-	nid, ok := t.names.Lookup(name)
-	if !ok {
-		return 0, false
+	p := t.children.find(fold(strHash(t.names.seed, name), uint32(parent)))
+	for {
+		id, ok := p.next(&t.children)
+		if !ok {
+			return 0, false
+		}
+		if c := t.node(NodeID(id)); c.parent == parent && t.names.String(c.name) == name {
+			return NodeID(id), true
+		}
 	}
-	id, ok := t.children[childKey(parent, nid)]
-	return id, ok
 }
 
 // Insert returns the node of a clean relative path ("a/b/c", "" for the
