@@ -53,6 +53,27 @@ func (x *index) insert(p probe, id uint32) {
 	}
 }
 
+// add inserts id with hash h, known to be absent.
+func (x *index) add(h, id uint32) {
+	p := x.find(h)
+	for x.slots[p.i].id != 0 {
+		p.i = (p.i + 1) & p.mask
+	}
+	x.insert(p, id)
+}
+
+// moveTo adds every ID of x to dst and empties x, keeping its slots.
+func (x *index) moveTo(dst *index) {
+	dst.reserve(x.n)
+	for i, s := range x.slots {
+		if s.id != 0 {
+			dst.add(s.h, s.id-1)
+			x.slots[i] = slot{}
+		}
+	}
+	x.n = 0
+}
+
 // reserve makes room for n more IDs without growing on the way.
 func (x *index) reserve(n int) {
 	for (x.n+n)*2 > len(x.slots) {

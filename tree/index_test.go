@@ -3,6 +3,7 @@ package tree
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +81,37 @@ func TestNamesInternOnce(t *testing.T) {
 	}
 	if id, ok := n.Lookup("123"); !ok || id != ids["123"] {
 		t.Fatalf("Lookup(123) = %d, %v", id, ok)
+	}
+}
+
+// BenchmarkChild adds the paths of a million files in 50 layers as the
+// merge does (each layer a tree of new directories, file names repeated
+// across layers), then looks every one up again.
+func BenchmarkChild(b *testing.B) {
+	files := make([]string, 20000)
+	for i := range files {
+		files[i] = fmt.Sprintf("file-%06d.dat", i)
+	}
+	dirs := make([]string, 200)
+	for d := range dirs {
+		dirs[d] = fmt.Sprintf("lvl1/lvl2/d%04d", d)
+	}
+	for b.Loop() {
+		tr := NewTree()
+		for l := range 50 {
+			top := tr.Child(Root, fmt.Sprintf("layer%02d", l))
+			for d, dir := range dirs {
+				n := top
+				for _, c := range strings.Split(dir, "/") {
+					n = tr.Child(n, c)
+				}
+				for _, f := range files[d*100 : d*100+100] {
+					tr.Child(n, f)
+				}
+			}
+		}
+		if tr.Len() < 1000000 {
+			b.Fatalf("%d nodes", tr.Len())
+		}
 	}
 }

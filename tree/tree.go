@@ -35,14 +35,26 @@ type node struct {
 
 // Tree is the set of all paths seen in an image. It only grows.
 type Tree struct {
-	names    *Names
-	nodes    chunked[node]
-	children index // of nodes, by their parent and name
+	names *Names
+	nodes chunked[node]
+	// The nodes by parent and name, in two indexes: the recent ones (from
+	// node pending on) in a small one that stays in the CPU's cache, the
+	// rest in a large one. A child of a recent node is recent, so most
+	// lookups while a layer is merged (a new directory filled) never touch
+	// the large index, and moving recent nodes into it in bulk lets their
+	// cache misses overlap instead of paying them one after another.
+	children index
+	recent   index
+	pending  NodeID
 }
+
+// recentMax is how many nodes the recent index holds before they move to
+// the large one: 32k slots' worth, 256 KiB.
+const recentMax = 16 << 10
 
 // NewTree returns a tree holding only the root.
 func NewTree() *Tree {
-	t := &Tree{names: NewNames()}
+	t := &Tree{names: NewNames(), pending: 1}
 	t.nodes.append(node{parent: noNode, firstChild: noNode, nextSibling: noNode, last: NoEntry, cur: NoEntry})
 	return t
 }
@@ -60,13 +72,18 @@ func (t *Tree) Names() *Names { return t.names }
 func (t *Tree) Reserve(n int) { t.children.reserve(n) }
 
 // Child returns the child of parent called name, adding it when missing.
-// One probe of the child index finds it or the slot a new node takes; the
-// name is interned only for a new node.
+// Its name is interned only for a new node.
 func (t *Tree) Child(parent NodeID, name string) NodeID {
 	sh := strHash(t.names.seed, name)
-	p := t.children.find(fold(sh, uint32(parent)))
+	h := fold(sh, uint32(parent))
+	if parent < t.pending {
+		if id, ok := t.findChild(&t.children, h, parent, name); ok {
+			return id
+		}
+	}
+	p := t.recent.find(h)
 	for {
-		id, ok := p.next(&t.children)
+		id, ok := p.next(&t.recent)
 		if !ok {
 			break
 		}
@@ -78,15 +95,19 @@ func (t *Tree) Child(parent NodeID, name string) NodeID {
 	pn := t.node(parent)
 	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: pn.firstChild, last: NoEntry, cur: NoEntry}))
 	t.node(parent).firstChild = id
-	t.children.insert(p, uint32(id))
+	t.recent.insert(p, uint32(id))
+	if t.recent.n >= recentMax {
+		t.recent.moveTo(&t.children)
+		t.pending = id + 1
+	}
 	return id
 }
 
-// LookupChild returns the child of parent called name, if there is one.
-func (t *Tree) LookupChild(parent NodeID, name string) (NodeID, bool) {
-	p := t.children.find(fold(strHash(t.names.seed, name), uint32(parent)))
+// findChild looks the child of parent called name (hashed to h) up in x.
+func (t *Tree) findChild(x *index, h uint32, parent NodeID, name string) (NodeID, bool) {
+	p := x.find(h)
 	for {
-		id, ok := p.next(&t.children)
+		id, ok := p.next(x)
 		if !ok {
 			return 0, false
 		}
@@ -94,6 +115,15 @@ func (t *Tree) LookupChild(parent NodeID, name string) (NodeID, bool) {
 			return NodeID(id), true
 		}
 	}
+}
+
+// LookupChild returns the child of parent called name, if there is one.
+func (t *Tree) LookupChild(parent NodeID, name string) (NodeID, bool) {
+	h := fold(strHash(t.names.seed, name), uint32(parent))
+	if id, ok := t.findChild(&t.children, h, parent, name); ok {
+		return id, true
+	}
+	return t.findChild(&t.recent, h, parent, name)
 }
 
 // Insert returns the node of a clean relative path ("a/b/c", "" for the
