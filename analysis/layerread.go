@@ -244,17 +244,27 @@ func parseEntries(tr *layertar.Reader, d *layerData, seed maphash.Seed, lazy boo
 				d.entries = append(d.entries, e)
 				continue
 			}
-			h.Reset()
-			if _, err := tr.WriteCompactTo(&h); err != nil {
+			if e.hash, err = contentHash(tr, &h); err != nil {
 				if isTarFault(err) {
 					return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
 				}
 				return tarError(err)
 			}
-			e.hash = h.Sum64()
 		}
 		d.entries = append(d.entries, e)
 	}
+}
+
+// contentHash reads the current regular file's data, which streams past
+// only here (on the worker's goroutine, the decompressor ahead of it), and
+// fingerprints it. Anything else that needs to see each file's bytes
+// writes beside h here, in the same pass.
+func contentHash(tr *layertar.Reader, h *maphash.Hash) (uint64, error) {
+	h.Reset()
+	if _, err := tr.WriteCompactTo(h); err != nil {
+		return 0, err
+	}
+	return h.Sum64(), nil
 }
 
 // blobError is an error reading the stored blob itself (a file, a
