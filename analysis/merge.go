@@ -59,7 +59,6 @@ func (m *merger) addLayer(d *layerData) {
 	f := m.fs
 	layer := f.BeginLayer()
 	first := tree.EntryID(f.NumEntries())
-	f.Reserve(len(d.entries)) // at most one new node per entry, nearly always
 	for i := range d.entries {
 		r := &d.entries[i]
 		e := tree.Entry{Node: m.node(r.path), Size: r.size, Hash: r.hash, ModTime: r.modTime,

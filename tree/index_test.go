@@ -37,9 +37,6 @@ func TestChildIndexAgreesWithAMap(t *testing.T) {
 		if i%10 == 0 {
 			dirs = append(dirs, id)
 		}
-		if i%1000 == 0 {
-			tr.Reserve(rng.IntN(3000))
-		}
 	}
 	if tr.Len() != len(want)+1 {
 		t.Fatalf("%d nodes for %d distinct children", tr.Len(), len(want))

@@ -67,10 +67,6 @@ func (t *Tree) node(id NodeID) *node { return t.nodes.at(int(id)) }
 // Names is the interner of the tree's path components.
 func (t *Tree) Names() *Names { return t.names }
 
-// Reserve makes room for n more nodes, so that adding them does not grow
-// the child index step by step.
-func (t *Tree) Reserve(n int) { t.children.reserve(n) }
-
 // Child returns the child of parent called name, adding it when missing.
 // Its name is interned only for a new node.
 func (t *Tree) Child(parent NodeID, name string) NodeID {
