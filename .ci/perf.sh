@@ -8,6 +8,8 @@
 #   BIG=1 bash .ci/perf.sh                # also a million files in 50 layers
 #   DIVE=/path/to/dive bash .ci/perf.sh   # with dive beside (built from its source, outside this tree)
 #   DEBIAN=debian.tar bash .ci/perf.sh    # also a docker save of a Debian image, and it as a gzip OCI layout (needs skopeo)
+#   CPU=1 bash .ci/perf.sh                # cells also give the median CPU time (user + system), which
+#                                         # neighbours on a shared machine disturb less than wall time
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -17,19 +19,28 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/layerscope" ./cmd/layerscope
 go build -o "$work/synthimage" ./cmd/synthimage
 
-# once CMD...: prints "wall_seconds peak_kb" of one run.
+# once CMD...: prints "wall_seconds peak_kb cpu_seconds" of one run.
 once() {
-  /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>&1 || true
-  tail -1 "$work/t"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/t" | awk '{print $1, $2, $3 + $4}'
 }
 
 # median CMD...: the median wall time and peak memory of RUNS runs.
 median() {
   for _ in $(seq "$RUNS"); do once "$@"; done >"$work/runs"
-  local walls rsss
-  walls=$(awk '{print $1}' "$work/runs" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  rsss=$(awk '{print $2}' "$work/runs" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  local walls rsss cpus
+  walls=$(col 1)
+  rsss=$(col 2)
   printf '%6.2f s %5d MB' "$walls" $((rsss / 1024))
+  if [ "${CPU:-}" = 1 ]; then
+    cpus=$(col 3)
+    printf ' (%.2f s CPU)' "$cpus"
+  fi
+}
+
+# col N: the median of column N of the runs.
+col() {
+  awk -v c="$1" '{print $c}' "$work/runs" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
 # measure NAME IMAGE [SOURCE-FLAG]: one table row.
@@ -77,5 +88,8 @@ if [ -n "${DEBIAN:-}" ]; then
   measure "the same as a gzip OCI layout" "$work/oci"
   cat "$work"/oci/blobs/sha256/* >/dev/null
   gz=$(median sh -c "for f in $work/oci/blobs/sha256/*; do gzip -dc \"\$f\" 2>/dev/null; done")
+  gzwall=$(col 1)
   printf '| %-44s | %s | (gzip -dc of every blob, one after another) |\n' "  gzip -dc of its blobs" "$gz"
+  lswall=$(median "$work/layerscope" --ci --quiet "$work/oci" >/dev/null; col 1)
+  awk -v l="$lswall" -v g="$gzwall" 'BEGIN {printf "layerscope --ci on the layout takes %.2f of the time of gzip -dc of its blobs (target: at most 0.5)\n", l / g}' </dev/null
 fi

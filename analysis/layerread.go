@@ -128,12 +128,24 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 	defer zr.Close()
 	d := &layerData{compression: kind, verified: lr.verify}
 	// An uncompressed blob is the tar: it is parsed straight from br (one
-	// buffer), and its one hash serves as both digests.
+	// buffer), and its one hash serves as both digests. A compressed one
+	// is decompressed on a goroutine of its own (with the blob's hash),
+	// ahead of this one, which hashes the tar and parses it: on a layer
+	// that dominates an image, that halves the time to the slower stage.
 	var tarStream io.Reader = br
-	plain := &hashingReader{r: zr, h: lr.newHash()}
+	plain := &hashingReader{h: lr.newHash()}
+	var ahead *compression.Ahead
 	if kind != compression.None {
-		tarStream = plain
+		ahead = compression.NewAhead(zr)
+		plain.r, tarStream = ahead, plain
 	}
+	stopAhead := func() {
+		if ahead != nil {
+			ahead.Close() // br and stored are this goroutine's again
+			ahead = nil
+		}
+	}
+	defer stopAhead()
 	err = parseTar(tarStream, d, lr.seed)
 	if err == nil {
 		// Read what follows the tar's end marker too, as the digests
@@ -142,6 +154,7 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 			err = tarError(err)
 		}
 	}
+	stopAhead()
 	if err != nil {
 		// A blob that is not what its digest says explains any error
 		// reading it: say that rather than what went wrong after.
@@ -232,18 +245,28 @@ func parseEntries(tr *layertar.Reader, d *layerData, seed maphash.Seed, lazy boo
 				d.entries = append(d.entries, e)
 				continue
 			}
-			h.Reset()
-			if _, err := tr.WriteCompactTo(d.inspect.begin(&h, e.path, e.size, len(d.entries))); err != nil {
+			if e.hash, err = contentHash(tr, &h, &d.inspect, e.path, e.size, len(d.entries)); err != nil {
 				if isTarFault(err) {
 					return fmt.Errorf("invalid layer tar at %.200q: %w", hdr.Name, err)
 				}
 				return tarError(err)
 			}
-			d.inspect.end()
-			e.hash = h.Sum64()
 		}
 		d.entries = append(d.entries, e)
 	}
+}
+
+// contentHash reads the current regular file's data, which streams past
+// only here (on the worker's goroutine, the decompressor ahead of it), and
+// fingerprints it; the inspection (the secrets scan, inspect.go) sees the
+// same bytes beside the hash, in the same pass.
+func contentHash(tr *layertar.Reader, h *maphash.Hash, in *inspection, path string, size int64, idx int) (uint64, error) {
+	h.Reset()
+	if _, err := tr.WriteCompactTo(in.begin(h, path, size, idx)); err != nil {
+		return 0, err
+	}
+	in.end()
+	return h.Sum64(), nil
 }
 
 // blobError is an error reading the stored blob itself (a file, a

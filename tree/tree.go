@@ -35,19 +35,29 @@ type node struct {
 
 // Tree is the set of all paths seen in an image. It only grows.
 type Tree struct {
-	names    *Names
-	nodes    chunked[node]
-	children map[uint64]NodeID // (parent, name) -> child
+	names *Names
+	nodes chunked[node]
+	// The nodes by parent and name, in two indexes: the recent ones (from
+	// node pending on) in a small one that stays in the CPU's cache, the
+	// rest in a large one. A child of a recent node is recent, so most
+	// lookups while a layer is merged (a new directory filled) never touch
+	// the large index, and moving recent nodes into it in bulk lets their
+	// cache misses overlap instead of paying them one after another.
+	children index
+	recent   index
+	pending  NodeID
 }
+
+// recentMax is how many nodes the recent index holds before they move to
+// the large one: 32k slots' worth, 256 KiB.
+const recentMax = 16 << 10
 
 // NewTree returns a tree holding only the root.
 func NewTree() *Tree {
-	t := &Tree{names: NewNames(), children: make(map[uint64]NodeID)}
+	t := &Tree{names: NewNames(), pending: 1}
 	t.nodes.append(node{parent: noNode, firstChild: noNode, nextSibling: noNode, last: NoEntry, cur: NoEntry})
 	return t
 }
-
-func childKey(parent NodeID, name NameID) uint64 { return uint64(parent)<<32 | uint64(name) }
 
 // Len is the number of nodes, root included.
 func (t *Tree) Len() int { return t.nodes.len() }
@@ -58,29 +68,58 @@ func (t *Tree) node(id NodeID) *node { return t.nodes.at(int(id)) }
 func (t *Tree) Names() *Names { return t.names }
 
 // Child returns the child of parent called name, adding it when missing.
+// Its name is interned only for a new node.
 func (t *Tree) Child(parent NodeID, name string) NodeID {
-	nid := t.names.Intern(name)
-	key := childKey(parent, nid)
-	p := t.node(parent)
-	if p.firstChild != noNode { // a directory's first child needs no lookup
-		if id, ok := t.children[key]; ok {
+	sh := strHash(t.names.seed, name)
+	h := fold(sh, uint32(parent))
+	if parent < t.pending {
+		if id, ok := t.findChild(&t.children, h, parent, name); ok {
 			return id
 		}
 	}
-	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: p.firstChild, last: NoEntry, cur: NoEntry}))
+	p := t.recent.find(h)
+	for {
+		id, ok := p.next(&t.recent)
+		if !ok {
+			break
+		}
+		if c := t.node(NodeID(id)); c.parent == parent && t.names.String(c.name) == name {
+			return NodeID(id)
+		}
+	}
+	nid := t.names.intern(name, sh)
+	pn := t.node(parent)
+	id := NodeID(t.nodes.append(node{parent: parent, name: nid, firstChild: noNode, nextSibling: pn.firstChild, last: NoEntry, cur: NoEntry}))
 	t.node(parent).firstChild = id
-	t.children[key] = id
+	t.recent.insert(p, uint32(id))
+	if t.recent.n >= recentMax {
+		t.recent.moveTo(&t.children)
+		t.pending = id + 1
+	}
 	return id
+}
+
+// findChild looks the child of parent called name (hashed to h) up in x.
+func (t *Tree) findChild(x *index, h uint32, parent NodeID, name string) (NodeID, bool) {
+	p := x.find(h)
+	for {
+		id, ok := p.next(x)
+		if !ok {
+			return 0, false
+		}
+		if c := t.node(NodeID(id)); c.parent == parent && t.names.String(c.name) == name {
+			return NodeID(id), true
+		}
+	}
 }
 
 // LookupChild returns the child of parent called name, if there is one.
 func (t *Tree) LookupChild(parent NodeID, name string) (NodeID, bool) {
-	nid, ok := t.names.Lookup(name)
-	if !ok {
-		return 0, false
+	h := fold(strHash(t.names.seed, name), uint32(parent))
+	if id, ok := t.findChild(&t.children, h, parent, name); ok {
+		return id, true
 	}
-	id, ok := t.children[childKey(parent, nid)]
-	return id, ok
+	return t.findChild(&t.recent, h, parent, name)
 }
 
 // Insert returns the node of a clean relative path ("a/b/c", "" for the

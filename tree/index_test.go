@@ -1,0 +1,114 @@
+package tree
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestChildIndexAgreesWithAMap builds a tree of many directories whose
+// children share names (as layers repeat them) through growth of the
+// index, and checks every lookup against a plain map.
+func TestChildIndexAgreesWithAMap(t *testing.T) {
+	tr := NewTree()
+	type key struct {
+		parent NodeID
+		name   string
+	}
+	want := map[key]NodeID{}
+	dirs := []NodeID{Root}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 200000 {
+		parent := dirs[rng.IntN(len(dirs))]
+		name := fmt.Sprintf("n%d", rng.IntN(5000))
+		if i%7 == 0 {
+			name = "" // the empty string is a name too (ID 0)
+		}
+		id := tr.Child(parent, name)
+		k := key{parent, name}
+		if old, ok := want[k]; ok && old != id {
+			t.Fatalf("Child(%d, %q) = %d, earlier %d", parent, name, id, old)
+		}
+		want[k] = id
+		if tr.Parent(id) != parent || tr.Name(id) != name {
+			t.Fatalf("node %d: parent %d name %q, want %d %q", id, tr.Parent(id), tr.Name(id), parent, name)
+		}
+		if i%10 == 0 {
+			dirs = append(dirs, id)
+		}
+	}
+	if tr.Len() != len(want)+1 {
+		t.Fatalf("%d nodes for %d distinct children", tr.Len(), len(want))
+	}
+	for k, id := range want {
+		if got, ok := tr.LookupChild(k.parent, k.name); !ok || got != id {
+			t.Fatalf("LookupChild(%d, %q) = %d, %v; want %d", k.parent, k.name, got, ok, id)
+		}
+	}
+	for _, d := range dirs[:100] {
+		if _, ok := tr.LookupChild(d, "absent"); ok {
+			t.Fatalf("LookupChild found an absent name under %d", d)
+		}
+	}
+}
+
+func TestNamesInternOnce(t *testing.T) {
+	n := NewNames()
+	if n.Intern("") != 0 || n.Len() != 1 {
+		t.Fatal("the empty string is not ID 0")
+	}
+	ids := map[string]NameID{}
+	for i := range 50000 {
+		s := fmt.Sprint(i % 20000)
+		id := n.Intern(s)
+		if old, ok := ids[s]; ok && old != id {
+			t.Fatalf("%q interned as %d and %d", s, old, id)
+		}
+		ids[s] = id
+		if n.String(id) != s {
+			t.Fatalf("String(%d) = %q, want %q", id, n.String(id), s)
+		}
+	}
+	if n.Len() != 20001 {
+		t.Fatalf("%d names, want 20001", n.Len())
+	}
+	if _, ok := n.Lookup("nope"); ok {
+		t.Fatal("Lookup found a name never interned")
+	}
+	if id, ok := n.Lookup("123"); !ok || id != ids["123"] {
+		t.Fatalf("Lookup(123) = %d, %v", id, ok)
+	}
+}
+
+// BenchmarkChild adds the paths of a million files in 50 layers as the
+// merge does (each layer a tree of new directories, file names repeated
+// across layers), then looks every one up again.
+func BenchmarkChild(b *testing.B) {
+	files := make([]string, 20000)
+	for i := range files {
+		files[i] = fmt.Sprintf("file-%06d.dat", i)
+	}
+	dirs := make([]string, 200)
+	for d := range dirs {
+		dirs[d] = fmt.Sprintf("lvl1/lvl2/d%04d", d)
+	}
+	for b.Loop() {
+		tr := NewTree()
+		for l := range 50 {
+			top := tr.Child(Root, fmt.Sprintf("layer%02d", l))
+			for d, dir := range dirs {
+				n := top
+				for _, c := range strings.Split(dir, "/") {
+					n = tr.Child(n, c)
+				}
+				for _, f := range files[d*100 : d*100+100] {
+					tr.Child(n, f)
+				}
+			}
+		}
+		if tr.Len() < 1000000 {
+			b.Fatalf("%d nodes", tr.Len())
+		}
+	}
+}
