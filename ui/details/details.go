@@ -12,6 +12,8 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/analysis/compression"
+	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/styles"
 )
 
@@ -23,7 +25,8 @@ type Image struct {
 func wrap(s string, width int) string { return ansi.Wrap(s, max(width, 10), " /") }
 
 // Layer draws layer i's details, width columns wide.
-func Layer(st *styles.Styles, res *analysis.Result, i, width int) string {
+func Layer(c *common.Common, i, width int) string {
+	st, res := c.Styles, c.Result
 	if i < 0 || i >= len(res.Layers) {
 		return ""
 	}
@@ -40,12 +43,19 @@ func Layer(st *styles.Styles, res *analysis.Result, i, width int) string {
 	if l.DiffID.Hex != "" {
 		field("Diff ID", l.DiffID.String())
 	}
-	if i < res.Merged() {
-		field("Size", fmt.Sprintf("%s (%s stored, %s)", humanize.Bytes(uint64(l.SizeBytes)), humanize.Bytes(uint64(l.CompressedSizeBytes)), l.Compression))
+	if s, ok := c.Stats(i); ok {
+		field("Size", size(s.Bytes, l))
 		field("Changes", fmt.Sprintf("%s %d added  %s %d modified  %s %d removed",
-			st.Added.Render("A"), l.Added, st.Modified.Render("M"), l.Modified, st.Removed.Render("D"), l.Removed))
+			st.Added.Render("A"), s.Added, st.Modified.Render("M"), s.Modified, st.Removed.Render("D"), s.Removed))
+		if s.Opaque > 0 {
+			// An opaque directory is one removal however much it hid; the
+			// tree shows what it hid as D rows under it.
+			field("", st.Dim.Render(fmt.Sprintf("(%s: what %s hid shows under %s)",
+				common.Count(s.Opaque, "by an opaque directory", "by opaque directories"),
+				pick(s.Opaque, "it", "they"), pick(s.Opaque, "it", "them"))))
+		}
 	} else {
-		field("Size", "reading…")
+		field("Size", "not read yet")
 	}
 	if res.Done() {
 		field("Wasted", fmt.Sprintf("%s of this layer is hidden by later layers", humanize.Bytes(uint64(l.WastedBytes))))
@@ -64,6 +74,22 @@ func Layer(st *styles.Styles, res *analysis.Result, i, width int) string {
 	return b.String()
 }
 
+// size is "121 MB (40 MB stored, gzip)", or "121 MB, stored
+// uncompressed".
+func size(bytes int64, l analysis.Layer) string {
+	if l.Compression == compression.None {
+		return humanize.Bytes(uint64(bytes)) + ", stored uncompressed"
+	}
+	return fmt.Sprintf("%s (%s stored, %s)", humanize.Bytes(uint64(bytes)), humanize.Bytes(uint64(l.CompressedSizeBytes)), l.Compression)
+}
+
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // ImagePane draws the image's details and largest wasted files.
 func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) string {
 	var b strings.Builder
@@ -74,11 +100,11 @@ func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) st
 	field("Source", img.Source)
 	field("Platform", img.Platform)
 	if !res.Done() {
-		field("Layers", fmt.Sprintf("%d, %d read", len(res.Layers), res.Merged()))
+		field("Layers", fmt.Sprintf("%d of %d read", res.Merged(), len(res.Layers)))
 		return strings.TrimSuffix(b.String(), "\n")
 	}
 	m := res.Metrics
-	field("Size", fmt.Sprintf("%s in %d layers (%s stored)", humanize.Bytes(uint64(m.SizeBytes)), len(res.Layers), humanize.Bytes(uint64(m.CompressedSizeBytes))))
+	field("Size", fmt.Sprintf("%s in %s (%s stored)", humanize.Bytes(uint64(m.SizeBytes)), common.Count(len(res.Layers), "layer", "layers"), humanize.Bytes(uint64(m.CompressedSizeBytes))))
 	field("Wasted", humanize.Bytes(uint64(m.WastedBytes)))
 	field("Efficiency", fmt.Sprintf("%.2f %%", m.Efficiency*100))
 	if !res.Verified() {

@@ -6,8 +6,12 @@
 package filetree
 
 import (
+	"fmt"
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/tree"
 	"github.com/layerscope/layerscope/ui/common"
@@ -19,6 +23,12 @@ type Options struct {
 	SortBySize bool
 	Attributes bool
 	Hidden     [Unmodified + 1]bool // per Status
+	// SinceBase shows everything the layers above the base changed, up
+	// to the selected one, as one change set (BaseLayers is the base's
+	// layer count, the CLI's --base-layers). It needs a selected layer
+	// above the base; below, the view is the layer's own.
+	SinceBase  bool
+	BaseLayers int
 }
 
 // Model is the tree pane.
@@ -31,10 +41,10 @@ type Model struct {
 	width, height int
 	focused       bool
 
-	// Expansion: every directory is open or closed by default, toggled
-	// ones are the opposite.
-	defaultOpen bool
-	toggled     map[tree.NodeID]bool
+	// Which directories are open. A filter has its own, every match's
+	// parents open, so that collapsing while it is on changes nothing
+	// once it is off, and a collapsed tree hides no match.
+	expand expansion
 
 	filter filterState
 
@@ -60,6 +70,11 @@ type viewCache struct {
 	inLayer  map[tree.NodeID]bool
 	sizes    []int64 // -1 until computed
 	n        int     // nodes the slices cover
+
+	// The filter's matches in drawing order, and each one's place; nil
+	// until asked for.
+	matchList []tree.NodeID
+	matchAt   map[tree.NodeID]int
 }
 
 const unknownStatus Status = -1
@@ -77,11 +92,12 @@ func (c *viewCache) reset(nodes int) {
 		c.sizes[i] = -1
 	}
 	c.children, c.pos, c.inLayer = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}, nil
+	c.matchList, c.matchAt = nil, nil
 }
 
 // New returns the tree pane over c.Result.
 func New(c *common.Common, opts Options) *Model {
-	m := &Model{c: c, fs: c.Result.FS, opts: opts, defaultOpen: true, toggled: map[tree.NodeID]bool{}}
+	m := &Model{c: c, fs: c.Result.FS, opts: opts, expand: newExpansion()}
 	m.filter.input = newFilterInput()
 	m.cache.reset(m.fs.Len())
 	return m
@@ -90,7 +106,7 @@ func New(c *common.Common, opts Options) *Model {
 // SetSize sets the pane's inner size.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, max(h, 1)
-	m.cursorRow = min(m.cursorRow, m.height-1)
+	m.cursorRow = min(m.cursorRow, m.rows()-1)
 }
 
 // SetFocused marks the pane active.
@@ -141,13 +157,13 @@ func (m *Model) refresh() {
 func (m *Model) placeCursor(n tree.NodeID) {
 	m.cursor, m.top = n, n
 	below := 0 // rows after the cursor that fit on screen
-	for r, ok := n, true; ok && below < m.height-1-m.cursorRow; below++ {
+	for r, ok := n, true; ok && below < m.rows()-1-m.cursorRow; below++ {
 		r, ok = m.next(r)
 		if !ok {
 			break
 		}
 	}
-	want := m.height - 1 - below // rows above the cursor needed to fill the screen
+	want := m.rows() - 1 - below // rows above the cursor needed to fill the screen
 	row := 0
 	for row < max(m.cursorRow, want) {
 		p, ok := m.prev(m.top)
@@ -171,13 +187,33 @@ func (m *Model) JumpTo(n tree.NodeID) bool {
 	if !m.shownPath(n) {
 		return false
 	}
-	m.cursorRow = m.height / 2
+	m.cursorRow = m.rows() / 2
 	m.placeCursor(n)
 	return true
 }
 
-func (m *Model) open(n tree.NodeID) bool { return m.defaultOpen != m.toggled[n] }
-func (m *Model) toggle(n tree.NodeID)    { m.toggled[n] = !m.toggled[n] }
+// expansion: every directory is open or closed by default, toggled ones
+// are the opposite.
+type expansion struct {
+	defaultOpen bool
+	toggled     map[tree.NodeID]bool
+}
+
+func newExpansion() expansion { return expansion{defaultOpen: true, toggled: map[tree.NodeID]bool{}} }
+
+// expansion is the filter's while one is on, else the tree's.
+func (m *Model) expansion() *expansion {
+	if m.filter.keep != nil {
+		return &m.filter.expand
+	}
+	return &m.expand
+}
+
+func (m *Model) open(n tree.NodeID) bool {
+	e := m.expansion()
+	return e.defaultOpen != e.toggled[n]
+}
+func (m *Model) toggle(n tree.NodeID) { e := m.expansion(); e.toggled[n] = !e.toggled[n] }
 func (m *Model) setOpen(n tree.NodeID, o bool) {
 	if m.open(n) != o {
 		m.toggle(n)
@@ -211,10 +247,11 @@ func (m *Model) shown(c tree.NodeID) bool {
 	if st == absent {
 		return false
 	}
-	if m.opts.Hidden[st] {
+	sized := len(m.filter.q.sizes) > 0 // a size filter keeps files, and the directories holding them
+	if m.opts.Hidden[st] || sized && m.isDir(c) {
 		return m.isDir(c) && len(m.visibleChildren(c)) > 0
 	}
-	return true
+	return !sized || m.filter.q.sizeOK(m.size(c))
 }
 
 // shownPath: n and all its ancestors are shown and open.
@@ -289,7 +326,7 @@ func (m *Model) down(steps int) {
 			return
 		}
 		m.cursor = n
-		if m.cursorRow < m.height-1 {
+		if m.cursorRow < m.rows()-1 {
 			m.cursorRow++
 		} else {
 			m.top, _ = m.next(m.top)
@@ -319,7 +356,7 @@ func (m *Model) end() {
 	if len(kids) == 0 {
 		return
 	}
-	m.cursorRow = m.height - 1
+	m.cursorRow = m.rows() - 1
 	m.placeCursor(m.lastBelow(kids[len(kids)-1]))
 }
 
@@ -345,9 +382,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Up):
 		m.up(1)
 	case key.Matches(msg, k.PageDown):
-		m.down(m.height)
+		m.down(m.rows())
 	case key.Matches(msg, k.PageUp):
-		m.up(m.height)
+		m.up(m.rows())
 	case key.Matches(msg, k.Top):
 		m.home()
 	case key.Matches(msg, k.Bottom):
@@ -357,8 +394,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.toggle(m.cursor)
 		}
 	case key.Matches(msg, k.ToggleAll):
-		m.defaultOpen = !m.defaultOpen
-		clear(m.toggled)
+		e := m.expansion()
+		e.defaultOpen = !e.defaultOpen
+		clear(e.toggled)
 		m.keepCursorVisible()
 	case key.Matches(msg, k.Parent):
 		if m.cursor != tree.Root && m.isDir(m.cursor) && m.open(m.cursor) && len(m.visibleChildren(m.cursor)) > 0 {
@@ -390,7 +428,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.opts.Attributes = !m.opts.Attributes
 	case key.Matches(msg, k.ViewMode):
 		m.SetAggregated(!m.opts.Aggregated)
+	case key.Matches(msg, k.SinceBase):
+		return m.toggleSinceBase()
 	case key.Matches(msg, k.Filter):
+		if !m.filter.active() {
+			m.filter.regex = false // a new filter starts as a substring
+		}
 		m.filter.editing = true
 		m.filter.input.Focus()
 	case key.Matches(msg, k.NextMatch):
@@ -406,10 +449,24 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // SetAggregated switches between the layer's own changes and the
-// aggregated file system.
+// aggregated file system (leaving the changes since the base).
 func (m *Model) SetAggregated(on bool) {
-	m.opts.Aggregated = on
+	m.opts.Aggregated, m.opts.SinceBase = on, false
 	m.refresh()
+}
+
+// toggleSinceBase switches the changes-since-base view on or off; it
+// says why when there is no base to measure from.
+func (m *Model) toggleSinceBase() tea.Cmd {
+	if !m.opts.SinceBase && m.opts.BaseLayers <= 0 {
+		return common.StatusCmd("no base layers (--base-layers 0): every layer is the image's own")
+	}
+	m.opts.SinceBase = !m.opts.SinceBase
+	m.refresh()
+	if m.opts.SinceBase && !m.sinceBase() {
+		return common.StatusCmd(fmt.Sprintf("changes since the base: select a layer above the base (layers 0–%d)", m.opts.BaseLayers-1))
+	}
+	return nil
 }
 
 func (m *Model) toggleHidden(states ...Status) {
@@ -445,8 +502,12 @@ func (m *Model) ScrollWheel(lines int) {
 	}
 }
 
-// ClickRow puts the cursor on screen row y (0 = first row).
+// ClickRow puts the cursor on screen row y (0 = the column heading).
 func (m *Model) ClickRow(y int) {
+	if y < 1 || m.top == tree.Root {
+		return
+	}
+	y--
 	n, row := m.top, 0
 	for row < y {
 		nn, ok := m.next(n)
@@ -461,13 +522,55 @@ func (m *Model) ClickRow(y int) {
 // Editing reports whether the filter input has the keyboard.
 func (m *Model) Editing() bool { return m.filter.editing }
 
+// Shows reports whether layer i is part of what the view draws, so that
+// the app redraws when it is merged.
+func (m *Model) Shows(i int) bool { return i == m.layer || (m.merged() && i < m.layer) }
+
+// Removed reports whether n is drawn as removed.
+func (m *Model) Removed(n tree.NodeID) bool { return n != tree.Root && m.status(n) == Removed }
+
+// Describe says what n is in the view, for the status line: its type,
+// size, layer and state ("file · 1.2 kB · layer 3 · added").
+func (m *Model) Describe(n tree.NodeID) string {
+	if n == tree.Root {
+		return ""
+	}
+	parts := []string{}
+	if id := m.entryOf(n); id != tree.NoEntry {
+		e := m.fs.Entry(id)
+		parts = append(parts, e.Type.String(), humanize.Bytes(uint64(m.size(n))), fmt.Sprintf("layer %d", e.Layer))
+	} else {
+		parts = append(parts, "dir", humanize.Bytes(uint64(m.size(n))))
+	}
+	if st := m.status(n); st != absent {
+		parts = append(parts, [...]string{"added", "modified", "metadata changed", "removed", "unmodified"}[st])
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Files lists the files the view shows (the filter and the hide keys
+// apply), removed ones left out: the largest-files list's rows.
+func (m *Model) Files() []tree.EntryID {
+	var out []tree.EntryID
+	for n := tree.NodeID(1); int(n) < m.fs.Len(); n++ {
+		st := m.status(n)
+		if st == absent || st == Removed || m.isDir(n) || !m.shown(n) {
+			continue
+		}
+		if id := m.entryOf(n); id != tree.NoEntry && !m.fs.Entry(id).Type.IsMarker() {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
 	if m.filter.editing {
 		return []key.Binding{k.Accept, k.Cancel, k.FilterRegex}
 	}
-	return []key.Binding{k.ToggleDir, k.ViewMode, k.Filter, k.Contents, k.Extract, k.History, k.Help}
+	return []key.Binding{k.ToggleDir, k.ViewMode, k.Filter, k.Contents, k.Extract, k.History, k.Largest, k.Help}
 }
 
 // FullHelp implements help.KeyMap.
@@ -475,9 +578,9 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.ToggleDir, k.ToggleAll, k.Parent, k.Open, k.ViewMode},
+		{k.ToggleDir, k.ToggleAll, k.Parent, k.Open, k.ViewMode, k.SinceBase},
 		{k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Sort, k.Attributes},
 		{k.Filter, k.FilterRegex, k.NextMatch, k.PrevMatch, k.Cancel},
-		{k.Contents, k.Extract, k.History, k.Waste, k.SwitchPane, k.Quit},
+		{k.Contents, k.Extract, k.History, k.Waste, k.Largest, k.SwitchPane, k.Quit},
 	}
 }
