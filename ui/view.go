@@ -35,7 +35,7 @@ func (m *Model) geometry() geometry {
 	if m.width >= wide {
 		g.leftW = min(max(m.width*2/5, 34), 90)
 	} else {
-		g.leftW = max(m.width*3/10, 22)
+		g.leftW = max(m.width*3/10, 26)
 	}
 	g.rightW = m.width - g.leftW
 	g.layersH = max(g.bodyH*2/5, 5)
@@ -234,9 +234,8 @@ func (m *Model) openHelp() {
 	}
 	section("Layers", m.layers.FullHelp())
 	section("Files", m.tree.FullHelp())
-	k := m.c.KeyMap
-	section("Everywhere", [][]key.Binding{{k.SwitchPane, k.Filter, k.Waste, k.Largest, k.Help, k.Quit}})
 	m.helpView = common.NewViewport(m.c)
+	m.helpView.SoftWrap = true // one column that fits any width
 	m.helpView.SetContentLines(lines)
 	m.layout()
 }
@@ -244,5 +243,7 @@ func (m *Model) openHelp() {
 func (m *Model) renderHelp() string {
 	st := m.c.Styles
 	title := st.Bold.Render("Keys") + "  " + st.Dim.Render(fmt.Sprintf("%d%% · ↑↓ pgup pgdn scroll · ?/esc close", int(m.helpView.ScrollPercent()*100)))
-	return ansi.Truncate(title, m.width, "…") + "\n" + m.helpView.View() + "\n" + m.shortHelp(m.helpView.Keys())
+	k := m.c.KeyMap
+	closeKeys := key.NewBinding(key.WithKeys(k.Help.Keys()...), key.WithHelp(k.Help.Help().Key+"/"+k.Cancel.Help().Key, "close"))
+	return ansi.Truncate(title, m.width, "…") + "\n" + m.helpView.View() + "\n" + m.shortHelp(append(m.helpView.Keys(), closeKeys))
 }

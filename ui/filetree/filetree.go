@@ -187,7 +187,16 @@ func (m *Model) JumpTo(n tree.NodeID) bool {
 	if !m.shownPath(n) {
 		return false
 	}
-	m.cursorRow = m.rows() / 2
+	// About the middle of the screen, but low enough that the parent's
+	// row shows too, when it fits.
+	d, p := 0, m.fs.Parent(n)
+	for r, ok := m.prev(n); ok && d < m.rows(); r, ok = m.prev(r) {
+		d++
+		if r == p {
+			break
+		}
+	}
+	m.cursorRow = min(max(m.rows()/2, d), m.rows()-1)
 	m.placeCursor(n)
 	return true
 }
@@ -248,7 +257,10 @@ func (m *Model) shown(c tree.NodeID) bool {
 		return false
 	}
 	sized := len(m.filter.q.sizes) > 0 // a size filter keeps files, and the directories holding them
-	if m.opts.Hidden[st] || sized && m.isDir(c) {
+	// The changes since the base are a change set, as a layer's are: what
+	// they leave alone shows only on the way to a change.
+	hidden := m.opts.Hidden[st] || st == Unmodified && m.sinceBase()
+	if hidden || sized && m.isDir(c) {
 		return m.isDir(c) && len(m.visibleChildren(c)) > 0
 	}
 	return !sized || m.filter.q.sizeOK(m.size(c))

@@ -41,9 +41,9 @@ func DefaultKeyMap() *KeyMap {
 		Top:        b([]string{"home", "g"}, "g/home", "top"),
 		Bottom:     b([]string{"end", "G"}, "G/end", "bottom"),
 		SwitchPane: b([]string{"tab"}, "tab", "switch pane"),
-		ViewMode:   b([]string{"v"}, "v", "layer changes / aggregated"),
+		ViewMode:   b([]string{"v"}, "v", "layer/aggregated"),
 
-		ToggleDir:      b([]string{"space"}, "space", "collapse/expand"),
+		ToggleDir:      b([]string{"space"}, "space", "open/close"),
 		ToggleAll:      b([]string{"z"}, "z", "collapse/expand all"),
 		Parent:         b([]string{"left", "h"}, "←/h", "parent"),
 		Open:           b([]string{"right", "l"}, "→/l", "open"),
