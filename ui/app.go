@@ -176,7 +176,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		cmd := m.key(msg)
+		if m.tree != nil {
+			cmd = tea.Batch(cmd, m.tree.CountCmd()) // the filter's match count, if the key changed the view
+		}
+		return m, cmd
 	case tea.MouseClickMsg:
 		return m, m.click(msg.Mouse())
 	case tea.MouseWheelMsg:

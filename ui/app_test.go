@@ -203,7 +203,7 @@ func TestScenarioOpenFile(t *testing.T) {
 	press(tm, "G", "v", "tab", "/", "c", "h", "o", "w", "n", "-", "m", "e", "enter", "enter")
 	waitFor(t, tm, "owned") // the renderer skips the cells that did not change, spaces among them
 	press(tm, "esc")
-	waitFor(t, tm, "collapse/expand") // the pane closes through a message: the tree's keys are back
+	waitFor(t, tm, "open/close") // the pane closes through a message: the tree's keys are back
 	m := finish(t, tm)
 	if m.overlay != nil {
 		t.Error("esc did not close the contents")

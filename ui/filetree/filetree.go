@@ -75,11 +75,16 @@ type viewCache struct {
 	// until asked for.
 	matchList []tree.NodeID
 	matchAt   map[tree.NodeID]int
+	counting  bool // a count of the matches runs in the background
+
+	gen int // counts resets: a background count for an older view is dropped
 }
 
 const unknownStatus Status = -1
 
 func (c *viewCache) reset(nodes int) {
+	gen := c.gen + 1
+	defer func() { c.gen = gen }()
 	if c.n != nodes || c.status == nil {
 		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes),
 			live: [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
@@ -92,7 +97,7 @@ func (c *viewCache) reset(nodes int) {
 		c.sizes[i] = -1
 	}
 	c.children, c.pos, c.inLayer = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}, nil
-	c.matchList, c.matchAt = nil, nil
+	c.matchList, c.matchAt, c.counting = nil, nil, false
 }
 
 // New returns the tree pane over c.Result.
@@ -376,7 +381,10 @@ func (m *Model) end() {
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case filterDoneMsg:
-		return m.filterDone(msg)
+		return tea.Batch(m.filterDone(msg), m.CountCmd())
+	case countedMsg:
+		m.counted(msg)
+		return nil
 	case tea.KeyPressMsg:
 		if m.filter.editing {
 			return m.updateFilter(msg)

@@ -92,6 +92,8 @@ func (m *Model) FilterText() string {
 		status = " — " + f.err.Error()
 	case f.busy:
 		status = " — filtering…"
+	case f.keep != nil && m.cache.matchAt == nil && !m.countNow():
+		status = "  counting matches…"
 	case f.keep != nil:
 		matches := m.matches()
 		at := "–"
@@ -133,6 +135,43 @@ func (m *Model) matches() []tree.NodeID {
 	}
 	m.cache.matchList, m.cache.matchAt = list, at
 	return list
+}
+
+// countNow: the matches are counted on the spot (a small tree, or one
+// still loading, which Update changes between keys); otherwise CountCmd
+// counts them in the background and the filter line says so meanwhile.
+func (m *Model) countNow() bool { return m.fs.Len() <= syncFilterLimit || !m.c.Result.Done() }
+
+type countedMsg struct {
+	gen  int
+	list []tree.NodeID
+	at   map[tree.NodeID]int
+}
+
+// CountCmd counts the filter's matches in the background when the view
+// needs them and they are not known, else it returns nil. The app calls
+// it after each key. The count runs on a copy of the view with its own
+// caches over the merged tree, which nothing changes any more.
+func (m *Model) CountCmd() tea.Cmd {
+	if m.filter.keep == nil || m.cache.matchAt != nil || m.cache.counting || m.countNow() {
+		return nil
+	}
+	m.cache.counting = true
+	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts}
+	cp.filter.q, cp.filter.keep, cp.filter.match = m.filter.q, m.filter.keep, m.filter.match
+	cp.cache.reset(m.fs.Len())
+	gen := m.cache.gen
+	return func() tea.Msg {
+		list := cp.matches()
+		return countedMsg{gen: gen, list: list, at: cp.cache.matchAt}
+	}
+}
+
+func (m *Model) counted(msg countedMsg) {
+	if msg.gen != m.cache.gen {
+		return // the view changed since: the next key asks again
+	}
+	m.cache.matchList, m.cache.matchAt, m.cache.counting = msg.list, msg.at, false
 }
 
 func (m *Model) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
@@ -220,16 +259,21 @@ func (m *Model) filterDone(msg filterDoneMsg) tea.Cmd {
 	m.cache.reset(m.fs.Len())
 	m.keepCursorVisible()
 	if m.cursor == tree.Root || !m.matched(m.cursor) {
-		m.jumpMatch(true)
+		m.walkToMatch(true)
 	}
 	return nil
 }
 
 // jumpMatch moves the cursor to the next (or previous) match in the
 // order the tree draws them, wrapping at the ends, opening the
-// directories on the way.
+// directories on the way. Before the matches are counted (a large tree),
+// it walks the rows instead, which sees into open directories only.
 func (m *Model) jumpMatch(forward bool) {
 	if m.filter.keep == nil {
+		return
+	}
+	if m.cache.matchAt == nil && !m.countNow() {
+		m.walkToMatch(forward)
 		return
 	}
 	list := m.matches()
@@ -243,15 +287,41 @@ func (m *Model) jumpMatch(forward bool) {
 	case ok:
 		i = (i - 1 + len(list)) % len(list)
 	default:
-		// Off a match: the first one after the cursor in drawing order.
 		i = m.firstMatchAfter(forward)
 	}
 	m.JumpTo(list[i])
 }
 
+// walkToMatch moves to the nearest matching row in the direction asked,
+// from the other end if there is none.
+func (m *Model) walkToMatch(forward bool) {
+	step := m.next
+	start := m.first()
+	if !forward {
+		step = m.prev
+		if kids := m.visibleChildren(tree.Root); len(kids) > 0 {
+			start = m.lastBelow(kids[len(kids)-1])
+		}
+	}
+	if m.cursor != tree.Root {
+		for n, ok := step(m.cursor); ok; n, ok = step(n) {
+			if m.matched(n) {
+				m.JumpTo(n)
+				return
+			}
+		}
+	}
+	for n, ok := start, start != tree.Root; ok && n != m.cursor; n, ok = step(n) {
+		if m.matched(n) {
+			m.JumpTo(n)
+			return
+		}
+	}
+}
+
 // firstMatchAfter finds, from a cursor on no match, the nearest match in
-// the direction asked, by walking the rows on screen order; without one
-// there, the first (or last) match.
+// the direction asked, walking the rows; without one there, the first
+// (or last) match.
 func (m *Model) firstMatchAfter(forward bool) int {
 	list := m.matches()
 	step := m.next
