@@ -97,6 +97,9 @@ func (m *Model) restyle() {
 
 // Init starts loading and asks for the terminal's background colour.
 func (m *Model) Init() tea.Cmd {
+	if m.loaded {
+		return tea.RequestBackgroundColor // loadNow read it already (tests)
+	}
 	m.load.start(m.ctx, m.open, m.cfg.Analysis)
 	return tea.Batch(m.load.next(), tea.RequestBackgroundColor)
 }
