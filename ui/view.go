@@ -171,7 +171,7 @@ func (m *Model) footer() string {
 		left = m.status
 	case !m.loaded:
 		p := m.progress
-		left = fmt.Sprintf("reading layers: %d of %d merged · %s", m.c.Result.Merged(), len(m.c.Result.Layers), humanize.Bytes(uint64(p.BytesDone)))
+		left = fmt.Sprintf("reading layers: %d of %d read · %s", m.c.Result.Merged(), len(m.c.Result.Layers), humanize.Bytes(uint64(p.BytesDone)))
 		if p.BytesTotal > 0 {
 			left += " / " + humanize.Bytes(uint64(p.BytesTotal))
 		}

@@ -60,7 +60,9 @@ func Layer(c *common.Common, i, width int) string {
 	if s, ok := c.Stats(i); ok {
 		f.add("Size", size(s.Bytes, l))
 		if width < 44 {
-			f.add("Changes", fmt.Sprintf("%s %d  %s %d  %s %d", st.Added.Render("A"), s.Added, st.Modified.Render("M"), s.Modified, st.Removed.Render("D"), s.Removed))
+			// No-break spaces keep each letter with its number when the
+			// line wraps.
+			f.add("Changes", fmt.Sprintf("%s\u00a0%d  %s\u00a0%d  %s\u00a0%d", st.Added.Render("A"), s.Added, st.Modified.Render("M"), s.Modified, st.Removed.Render("D"), s.Removed))
 		} else {
 			f.add("Changes", fmt.Sprintf("%s %d added  %s %d modified  %s %d removed",
 				st.Added.Render("A"), s.Added, st.Modified.Render("M"), s.Modified, st.Removed.Render("D"), s.Removed))
