@@ -12,10 +12,10 @@ func TestBar(t *testing.T) {
 		want       string
 	}{
 		{9_400_000, 9_400_000, "██████████"},
-		{9, 9_400_000, "▏         "},       // above zero: a visible minimum
+		{9, 9_400_000, "▏         "},         // above zero: a visible minimum
 		{1_300_000, 9_400_000, "█▍        "}, // 13.8 % of 80 eighths = 11
-		{0, 9_400_000, "          "},       // zero draws nothing
-		{-1, 9_400_000, "          "},      // unknown draws nothing
+		{0, 9_400_000, "          "},         // zero draws nothing
+		{-1, 9_400_000, "          "},        // unknown draws nothing
 		{5, 0, "          "},
 	} {
 		if got := Bar(c.v, c.largest, 10); got != c.want || ansi.StringWidth(got) != 10 {
