@@ -35,7 +35,7 @@ func (m *Model) geometry() geometry {
 	if m.width >= wide {
 		g.leftW = min(max(m.width*2/5, 34), 90)
 	} else {
-		g.leftW = max(m.width*3/10, 26)
+		g.leftW = max(m.width*3/10, min(26, m.width*2/5))
 	}
 	g.rightW = m.width - g.leftW
 	g.layersH = max(g.bodyH*2/5, 5)

@@ -37,7 +37,7 @@ const labelW = 11
 
 func (f *fields) add(name, value string) {
 	label := f.st.Dim.Render(fmt.Sprintf("%-*s", labelW, name))
-	if room := f.width - labelW; room >= 12 && ansi.StringWidth(value) > room {
+	if room := f.width - labelW; room >= 8 && ansi.StringWidth(value) > room {
 		value = strings.ReplaceAll(ansi.Wrap(value, room, " "), "\n", "\n"+strings.Repeat(" ", labelW))
 	}
 	f.b.WriteString(label + value + "\n")

@@ -54,6 +54,8 @@ type Model struct {
 	cursorRow   int
 
 	cache viewCache
+
+	narrow int // 1 when View draws two-column guides (deep rows on screen)
 }
 
 // viewCache holds what is derived from (layer, options, filter); any change

@@ -87,8 +87,18 @@ func (m *Model) View() string {
 		m.home()
 	}
 	b.WriteString(m.header())
-	lines := 0
+	// Deep paths get narrower guides, the same for every row on screen.
+	m.narrow = 0
 	n, ok := m.top, m.top != tree.Root
+	for r := 0; ok && r < rows; r++ {
+		if m.fs.Depth(n)*4 > m.width/2 {
+			m.narrow = 1
+			break
+		}
+		n, ok = m.next(n)
+	}
+	lines := 0
+	n, ok = m.top, m.top != tree.Root
 	for ; lines < rows && ok; lines++ {
 		b.WriteByte('\n')
 		b.WriteString(m.renderRow(n, n == m.cursor))
@@ -251,21 +261,26 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 	return style.Render(line)
 }
 
+// guideSet holds the tree lines, four columns a level and, for a screen
+// whose deepest row would leave its name no room, two.
+var guideSet = [2][4]string{{"└── ", "├── ", "    ", "│   "}, {"└─", "├─", "  ", "│ "}}
+
 // guides draws the tree lines left of a name.
 func (m *Model) guides(n tree.NodeID) string {
 	var parts []string
 	for a := n; a != tree.Root; a = m.fs.Parent(a) {
 		p := m.fs.Parent(a)
 		last := m.cache.pos[a] == len(m.visibleChildren(p))-1
+		g := guideSet[m.narrow]
 		switch {
 		case a == n && last:
-			parts = append(parts, "└── ")
+			parts = append(parts, g[0])
 		case a == n:
-			parts = append(parts, "├── ")
+			parts = append(parts, g[1])
 		case last:
-			parts = append(parts, "    ")
+			parts = append(parts, g[2])
 		default:
-			parts = append(parts, "│   ")
+			parts = append(parts, g[3])
 		}
 	}
 	var b strings.Builder
