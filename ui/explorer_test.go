@@ -31,7 +31,7 @@ type scenario struct {
 
 // settle gives the commands of the keys sent (tiny goroutines that
 // return a message) time to come back.
-func settle() { time.Sleep(150 * time.Millisecond) }
+func settle() { time.Sleep(80 * time.Millisecond) }
 
 func runScenario(t *testing.T, sc scenario, w, h int) (*Model, string) {
 	t.Helper()

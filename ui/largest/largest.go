@@ -34,8 +34,7 @@ type Model struct {
 	what     string
 	rows     []row
 	total    int64
-	selected int
-	offset   int
+	list     common.List
 	width    int
 	height   int
 }
@@ -81,57 +80,27 @@ func (m *Model) SetSize(w, h int) {
 }
 
 // Selected is the index of the selected row.
-func (m *Model) Selected() int { return m.selected }
+func (m *Model) Selected() int { return m.list.Selected }
 
 func (m *Model) visible() int { return max(m.height-1, 1) } // under the heading
 
-func (m *Model) selectRow(i int) {
-	m.selected = max(0, min(i, len(m.rows)-1))
-	m.scrollTo()
-}
+func (m *Model) scrollTo() { m.list.Select(m.list.Selected, len(m.rows), m.visible()) }
 
-func (m *Model) scrollTo() {
-	if m.selected < m.offset {
-		m.offset = m.selected
-	}
-	if m.selected >= m.offset+m.visible() {
-		m.offset = m.selected - m.visible() + 1
-	}
-	m.offset = max(0, min(m.offset, len(m.rows)-m.visible()))
-}
-
-// Update moves the selection; enter shows the file in the tree, esc and
-// q close.
+// Update moves the selection; enter shows the file in the tree, esc, q
+// and the key that opened the list close it.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelDown:
-			m.selectRow(m.selected + 3)
-		case tea.MouseWheelUp:
-			m.selectRow(m.selected - 3)
-		}
-	case tea.KeyPressMsg:
+	if m.list.Update(m.c, msg, len(m.rows), m.visible()) {
+		return nil
+	}
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		k := m.c.KeyMap
 		switch {
 		case key.Matches(msg, k.Accept):
-			if m.selected < len(m.rows) {
-				return common.JumpCmd(m.rows[m.selected].raw, -1)
+			if m.list.Selected < len(m.rows) {
+				return common.JumpCmd(m.rows[m.list.Selected].raw, -1)
 			}
 		case key.Matches(msg, k.Cancel, k.Quit, k.Largest):
 			return common.CloseCmd(m)
-		case key.Matches(msg, k.Down):
-			m.selectRow(m.selected + 1)
-		case key.Matches(msg, k.Up):
-			m.selectRow(m.selected - 1)
-		case key.Matches(msg, k.PageDown):
-			m.selectRow(m.selected + m.visible())
-		case key.Matches(msg, k.PageUp):
-			m.selectRow(m.selected - m.visible())
-		case key.Matches(msg, k.Top):
-			m.selectRow(0)
-		case key.Matches(msg, k.Bottom):
-			m.selectRow(len(m.rows) - 1)
 		}
 	}
 	return nil
@@ -151,14 +120,14 @@ func (m *Model) View() string {
 		out = append(out, st.Dim.Render(fmt.Sprintf(" %*s  %*s  %s", sizeW, "size", layerW, "layer", "path")))
 	}
 	pathW := max(m.width-1-sizeW-2-layerW-2, 4)
-	for i := m.offset; i < len(m.rows) && len(out) < m.height; i++ {
+	for i := m.list.Offset; i < len(m.rows) && len(out) < m.height; i++ {
 		r := m.rows[i]
 		p := r.path
 		if w := ansi.StringWidth(p); w > pathW {
 			p = ansi.TruncateLeft(p, w-pathW+1, "…") // the end of a path says most
 		}
 		line := fmt.Sprintf("%*s  %*d  %s", sizeW, humanize.Bytes(uint64(r.size)), layerW, r.layer, p)
-		if i == m.selected {
+		if i == m.list.Selected {
 			line = st.SelectedActive.Render(line + strings.Repeat(" ", max(m.width-1-ansi.StringWidth(line), 0)))
 		}
 		out = append(out, " "+line)
@@ -181,7 +150,7 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
+	return [][]key.Binding{m.c.ListKeys(), {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
 }
 
 func showBinding(accept key.Binding) key.Binding {

@@ -22,8 +22,8 @@ import (
 type Model struct {
 	c *common.Common
 
-	selected, offset int
-	width, height    int
+	list          common.List
+	width, height int
 
 	// Derived from the list, computed once.
 	total  int64
@@ -71,33 +71,20 @@ func (m *Model) SetSize(w, h int) {
 // choose is the selected file: its path and the layer that added it.
 func (m *Model) choose() (path string, layer int, ok bool) {
 	files := m.files()
-	if m.selected >= len(files) {
+	if m.list.Selected >= len(files) {
 		return "", 0, false
 	}
-	f := files[m.selected]
+	f := files[m.list.Selected]
 	return f.Path, f.Layer, true
 }
 
 // Selected is the index of the selected file.
-func (m *Model) Selected() int { return m.selected }
+func (m *Model) Selected() int { return m.list.Selected }
 
 // rows is how many files fit under the header.
 func (m *Model) rows() int { return max(m.height-1, 1) }
 
-func (m *Model) selectRow(i int) {
-	m.selected = max(0, min(i, len(m.files())-1))
-	m.scrollTo()
-}
-
-func (m *Model) scrollTo() {
-	if m.selected < m.offset {
-		m.offset = m.selected
-	}
-	if m.selected >= m.offset+m.rows() {
-		m.offset = m.selected - m.rows() + 1
-	}
-	m.offset = max(0, min(m.offset, len(m.files())-m.rows()))
-}
+func (m *Model) scrollTo() { m.list.Select(m.list.Selected, len(m.files()), m.rows()) }
 
 // Init implements common.Pane: the list is there already.
 func (m *Model) Init() tea.Cmd { return nil }
@@ -108,6 +95,9 @@ func (m *Model) Close() {}
 // Update moves the selection; enter asks the app to show the file in the
 // tree at the layer that added it; esc and q close.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if m.list.Update(m.c, msg, len(m.files()), m.rows()) {
+		return nil
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
@@ -118,21 +108,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if p, layer, ok := m.choose(); ok {
 			return common.JumpCmd(p, layer)
 		}
-		return nil
 	case key.Matches(k, km.Cancel, km.Quit):
 		return common.CloseCmd(m)
-	case key.Matches(k, km.Down):
-		m.selectRow(m.selected + 1)
-	case key.Matches(k, km.Up):
-		m.selectRow(m.selected - 1)
-	case key.Matches(k, km.PageDown):
-		m.selectRow(m.selected + m.rows())
-	case key.Matches(k, km.PageUp):
-		m.selectRow(m.selected - m.rows())
-	case key.Matches(k, km.Top):
-		m.selectRow(0)
-	case key.Matches(k, km.Bottom):
-		m.selectRow(len(m.files()) - 1)
 	}
 	return nil
 }
@@ -177,8 +154,8 @@ func (m *Model) View() string {
 	default:
 		pathW, addedW := m.columns()
 		out = append(out, st.Dim.Render(fmt.Sprintf("%*s  %s  %s  %s", sizeW, "size", pad("path", pathW), pad("added in", addedW), "hidden by")))
-		for i := m.offset; i < len(files) && len(out) < m.height; i++ {
-			out = append(out, m.row(files[i], i == m.selected, pathW, addedW))
+		for i := m.list.Offset; i < len(files) && len(out) < m.height; i++ {
+			out = append(out, m.row(files[i], i == m.list.Selected, pathW, addedW))
 		}
 	}
 	for len(out) < m.height {
@@ -238,7 +215,7 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
+	return [][]key.Binding{m.c.ListKeys(), {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
 }
 
 // showBinding describes enter as showing the file in the tree.
