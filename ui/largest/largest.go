@@ -30,13 +30,13 @@ type row struct {
 
 // Model is the list.
 type Model struct {
-	c        *common.Common
-	what     string
-	rows     []row
-	total    int64
-	list     common.List
-	width    int
-	height   int
+	c      *common.Common
+	what   string
+	rows   []row
+	total  int64
+	list   common.List
+	width  int
+	height int
 }
 
 // New lists the files ids (entries of c.Result.FS), largest first; what
