@@ -187,8 +187,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseClickMsg:
 		return m, m.click(msg.Mouse())
 	case tea.MouseWheelMsg:
-		m.wheel(msg.Mouse())
-		return m, nil
+		return m, m.wheel(msg)
 	case extractDoneMsg:
 		m.status = msg.text
 		return m, nil

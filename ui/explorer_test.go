@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -283,5 +284,20 @@ func TestBarsTellSizesApart(t *testing.T) {
 	}
 	if b := row(1); strings.TrimSpace(b) != "" {
 		t.Errorf("a 0 B layer draws %q", b)
+	}
+}
+
+// TestWheel: the wheel scrolls the help and the pane over the tree.
+func TestWheel(t *testing.T) {
+	m := loaded(t, 80, 24, true)
+	keys(m, "?")
+	m.Update(tea.MouseWheelMsg{X: 10, Y: 10, Button: tea.MouseWheelDown})
+	if m.helpView.YOffset() == 0 {
+		t.Error("the wheel did not scroll the help")
+	}
+	keys(m, "esc", "G", "v", "L")
+	m.Update(tea.MouseWheelMsg{X: 60, Y: 10, Button: tea.MouseWheelDown})
+	if l, ok := m.overlay.(interface{ Selected() int }); !ok || l.Selected() != 3 {
+		t.Errorf("the wheel did not move the largest files' selection")
 	}
 }
