@@ -192,6 +192,9 @@ func scenarios() []scenario {
 			func(t *testing.T, m *Model, s string) {
 				want(t, s, "dir-to-delete/", "a.txt", "sub/", "c.txt")
 				want(t, statusLine(s), "/data/dir-to-delete  dir · 52 B · layer 2 · removed")
+				if m.height >= 40 { // the details agree with the 5 D rows
+					want(t, s, "(5 paths gone)")
+				}
 			}},
 		{"removed-dir-aggregated", [][]string{append(down(9), "v", "tab"), {"/", "t", "o", "-", "d", "e", "l", "enter"}},
 			func(t *testing.T, m *Model, s string) {
@@ -205,6 +208,9 @@ func scenarios() []scenario {
 				want(t, s, "old-1.txt", "old-2.txt", "new-1.txt")
 				if !regexp.MustCompile(`D +(\S+ +)*└── old-2\.txt`).MatchString(s) {
 					t.Errorf("old-2.txt is not a D row:\n%s", s)
+				}
+				if m.height >= 40 { // the details agree with the 2 D rows
+					want(t, s, "(2 paths gone, 1 by an opaque")
 				}
 			}},
 		// 4: when the hide keys hide everything, the empty state says so.

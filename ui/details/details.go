@@ -64,15 +64,17 @@ func Layer(c *common.Common, i, width int) string {
 			// line wraps.
 			f.add("Changes", fmt.Sprintf("%s\u00a0%d  %s\u00a0%d  %s\u00a0%d", st.Added.Render("A"), s.Added, st.Modified.Render("M"), s.Modified, st.Removed.Render("D"), s.Removed))
 		} else {
-			f.add("Changes", fmt.Sprintf("%s %d added  %s %d modified  %s %d removed",
+			f.add("Changes", fmt.Sprintf("%s\u00a0%d\u00a0added  %s\u00a0%d\u00a0modified  %s\u00a0%d\u00a0removed",
 				st.Added.Render("A"), s.Added, st.Modified.Render("M"), s.Modified, st.Removed.Render("D"), s.Removed))
 		}
-		if s.Opaque > 0 {
-			// An opaque directory is one removal however much it hid; the
-			// tree shows what it hid as D rows under it.
-			f.add("", st.Dim.Render(fmt.Sprintf("(%s: what %s hid shows under %s)",
-				common.Count(s.Opaque, "by an opaque directory", "by opaque directories"),
-				pick(s.Opaque, "it", "they"), pick(s.Opaque, "it", "them"))))
+		if s.RemovedPaths != s.Removed || s.Opaque > 0 {
+			// A removal is one entry however much it took; the tree shows
+			// each path it took as a D row.
+			what := common.Count(s.RemovedPaths, "path", "paths") + " gone"
+			if s.Opaque > 0 {
+				what += ", " + common.Count(s.Opaque, "by an opaque directory", "by opaque directories")
+			}
+			f.add("", st.Dim.Render("("+what+")"))
 		}
 	} else {
 		f.add("Size", "not read yet")
