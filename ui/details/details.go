@@ -113,10 +113,6 @@ func size(bytes int64, l analysis.Layer) string {
 	return fmt.Sprintf("%s (%s stored, %s)", humanize.Bytes(uint64(bytes)), humanize.Bytes(uint64(l.CompressedSizeBytes)), l.Compression)
 }
 
-func pick(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
 	return many
 }
 
