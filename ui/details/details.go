@@ -113,9 +113,6 @@ func size(bytes int64, l analysis.Layer) string {
 	return fmt.Sprintf("%s (%s stored, %s)", humanize.Bytes(uint64(bytes)), humanize.Bytes(uint64(l.CompressedSizeBytes)), l.Compression)
 }
 
-	return many
-}
-
 // ImagePane draws the image's details and largest wasted files.
 func ImagePane(st *styles.Styles, res *analysis.Result, img Image, width int) string {
 	f := &fields{st: st, width: width}
