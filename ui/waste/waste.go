@@ -176,7 +176,7 @@ func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) str
 	}
 	added := fmt.Sprint(f.Layer)
 	if f.Layer < len(m.c.Result.Layers) {
-		if cmd := tree.Printable(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+5 {
+		if cmd := tree.Printable(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+12 {
 			added += " (" + ansi.Truncate(cmd, addedW-len(added)-3, "…") + ")"
 		}
 	}
