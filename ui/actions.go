@@ -107,9 +107,18 @@ func (m *Model) jumpTo(p string, layer int) {
 	if p == "" {
 		return
 	}
-	if n, ok := m.c.Result.FS.Lookup(p); ok && !m.tree.JumpTo(n) {
-		m.status = tree.Printable(p) + " is hidden in this view"
+	n, ok := m.c.Result.FS.Lookup(p)
+	if !ok || m.tree.JumpTo(n) {
+		return
 	}
+	if m.tree.FilterActive() { // the filter hides it: show it rather than nothing
+		m.tree.ClearFilter()
+		if m.tree.JumpTo(n) {
+			m.status = "filter cleared to show " + tree.Printable(p)
+			return
+		}
+	}
+	m.status = tree.Printable(p) + " is hidden in this view"
 }
 
 // prompt asks for the extraction's destination, then, if needed, whether

@@ -197,6 +197,12 @@ func (m *Model) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// FilterActive reports whether a filter is in force.
+func (m *Model) FilterActive() bool { return m.filter.active() }
+
+// ClearFilter drops the filter, as esc does.
+func (m *Model) ClearFilter() { m.clearFilter() }
+
 func (m *Model) clearFilter() tea.Cmd {
 	f := &m.filter
 	f.editing, f.query, f.err, f.q, f.keep, f.match, f.busy, f.regex = false, "", nil, query{}, nil, nil, false, false
