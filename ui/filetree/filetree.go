@@ -1,5 +1,6 @@
 // Package filetree is the explorer's tree pane: the selected layer's own
-// changes or the aggregated file system after it, drawn one screen at a
+// changes, the aggregated file system after it, or the changes since the
+// base image as one change set, with a filter, drawn one screen at a
 // time. Nothing here walks the whole tree on a key press: rows are found by
 // stepping from the rows on screen, and each directory's visible children
 // are computed once per view and cached.
@@ -7,11 +8,9 @@ package filetree
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/tree"
 	"github.com/layerscope/layerscope/ui/common"
@@ -159,55 +158,6 @@ func (m *Model) refresh() {
 	m.cursor, m.top, m.cursorRow = m.first(), m.first(), 0
 }
 
-// placeCursor shows n on screen at about the same row as before, and
-// never leaves rows empty at the bottom while there are rows above.
-func (m *Model) placeCursor(n tree.NodeID) {
-	m.cursor, m.top = n, n
-	below := 0 // rows after the cursor that fit on screen
-	for r, ok := n, true; ok && below < m.rows()-1-m.cursorRow; below++ {
-		r, ok = m.next(r)
-		if !ok {
-			break
-		}
-	}
-	want := m.rows() - 1 - below // rows above the cursor needed to fill the screen
-	row := 0
-	for row < max(m.cursorRow, want) {
-		p, ok := m.prev(m.top)
-		if !ok {
-			break
-		}
-		m.top = p
-		row++
-	}
-	m.cursorRow = row
-}
-
-// JumpTo opens the ancestors of n and puts the cursor on it, if it is in
-// the view.
-func (m *Model) JumpTo(n tree.NodeID) bool {
-	for a := m.fs.Parent(n); a != tree.Root; a = m.fs.Parent(a) {
-		if !m.open(a) {
-			m.toggle(a)
-		}
-	}
-	if !m.shownPath(n) {
-		return false
-	}
-	// About the middle of the screen, but low enough that the parent's
-	// row shows too, when it fits.
-	d, p := 0, m.fs.Parent(n)
-	for r, ok := m.prev(n); ok && d < m.rows(); r, ok = m.prev(r) {
-		d++
-		if r == p {
-			break
-		}
-	}
-	m.cursorRow = min(max(m.rows()/2, d), m.rows()-1)
-	m.placeCursor(n)
-	return true
-}
-
 // expansion: every directory is open or closed by default, toggled ones
 // are the opposite.
 type expansion struct {
@@ -282,101 +232,6 @@ func (m *Model) shownPath(n tree.NodeID) bool {
 		}
 	}
 	return true
-}
-
-func (m *Model) first() tree.NodeID {
-	if kids := m.visibleChildren(tree.Root); len(kids) > 0 {
-		return kids[0]
-	}
-	return tree.Root
-}
-
-// next is the row after n, in display order.
-func (m *Model) next(n tree.NodeID) (tree.NodeID, bool) {
-	if n == tree.Root {
-		return tree.Root, false
-	}
-	if m.open(n) {
-		if kids := m.visibleChildren(n); len(kids) > 0 {
-			return kids[0], true
-		}
-	}
-	for n != tree.Root {
-		p := m.fs.Parent(n)
-		sibs := m.visibleChildren(p)
-		if i := m.cache.pos[n] + 1; i < len(sibs) {
-			return sibs[i], true
-		}
-		n = p
-	}
-	return tree.Root, false
-}
-
-// prev is the row before n.
-func (m *Model) prev(n tree.NodeID) (tree.NodeID, bool) {
-	if n == tree.Root {
-		return tree.Root, false
-	}
-	p := m.fs.Parent(n)
-	sibs := m.visibleChildren(p)
-	i := m.cache.pos[n]
-	if i == 0 {
-		return p, p != tree.Root
-	}
-	return m.lastBelow(sibs[i-1]), true
-}
-
-// lastBelow is the last row of n's open subtree.
-func (m *Model) lastBelow(n tree.NodeID) tree.NodeID {
-	for m.open(n) {
-		kids := m.visibleChildren(n)
-		if len(kids) == 0 {
-			break
-		}
-		n = kids[len(kids)-1]
-	}
-	return n
-}
-
-func (m *Model) down(steps int) {
-	for ; steps > 0; steps-- {
-		n, ok := m.next(m.cursor)
-		if !ok {
-			return
-		}
-		m.cursor = n
-		if m.cursorRow < m.rows()-1 {
-			m.cursorRow++
-		} else {
-			m.top, _ = m.next(m.top)
-		}
-	}
-}
-
-func (m *Model) up(steps int) {
-	for ; steps > 0; steps-- {
-		n, ok := m.prev(m.cursor)
-		if !ok {
-			return
-		}
-		m.cursor = n
-		if m.cursorRow > 0 {
-			m.cursorRow--
-		} else {
-			m.top = n
-		}
-	}
-}
-
-func (m *Model) home() { m.cursor, m.top, m.cursorRow = m.first(), m.first(), 0 }
-
-func (m *Model) end() {
-	kids := m.visibleChildren(tree.Root)
-	if len(kids) == 0 {
-		return
-	}
-	m.cursorRow = m.rows() - 1
-	m.placeCursor(m.lastBelow(kids[len(kids)-1]))
 }
 
 // Update handles the tree pane's keys.
@@ -500,91 +355,8 @@ func (m *Model) toggleHidden(states ...Status) {
 	m.keepCursorVisible()
 }
 
-// keepCursorVisible moves the cursor up to its nearest shown ancestor.
-// Callers that changed what is shown reset the cache first; opening and
-// closing directories changes nothing cached.
-func (m *Model) keepCursorVisible() {
-	n := m.cursor
-	for n != tree.Root && !m.shownPath(n) {
-		n = m.fs.Parent(n)
-	}
-	if n == tree.Root {
-		m.home()
-		return
-	}
-	m.placeCursor(n)
-}
-
-// ScrollWheel moves the view by lines without moving the cursor off screen.
-func (m *Model) ScrollWheel(lines int) {
-	if lines > 0 {
-		m.down(lines)
-	} else {
-		m.up(-lines)
-	}
-}
-
-// ClickRow puts the cursor on screen row y (0 = the column heading).
-func (m *Model) ClickRow(y int) {
-	if y < 1 || m.top == tree.Root {
-		return
-	}
-	y--
-	n, row := m.top, 0
-	for row < y {
-		nn, ok := m.next(n)
-		if !ok {
-			return
-		}
-		n, row = nn, row+1
-	}
-	m.cursor, m.cursorRow = n, row
-}
-
 // Editing reports whether the filter input has the keyboard.
 func (m *Model) Editing() bool { return m.filter.editing }
-
-// Shows reports whether layer i is part of what the view draws, so that
-// the app redraws when it is merged.
-func (m *Model) Shows(i int) bool { return i == m.layer || (m.merged() && i < m.layer) }
-
-// Removed reports whether n is drawn as removed.
-func (m *Model) Removed(n tree.NodeID) bool { return n != tree.Root && m.status(n) == Removed }
-
-// Describe says what n is in the view, for the status line: its type,
-// size, layer and state ("file · 1.2 kB · layer 3 · added").
-func (m *Model) Describe(n tree.NodeID) string {
-	if n == tree.Root {
-		return ""
-	}
-	parts := []string{}
-	if id := m.entryOf(n); id != tree.NoEntry {
-		e := m.fs.Entry(id)
-		parts = append(parts, e.Type.String(), humanize.Bytes(uint64(m.size(n))), fmt.Sprintf("layer %d", e.Layer))
-	} else {
-		parts = append(parts, "dir", humanize.Bytes(uint64(m.size(n))))
-	}
-	if st := m.status(n); st != absent {
-		parts = append(parts, [...]string{"added", "modified", "metadata changed", "removed", "unmodified"}[st])
-	}
-	return strings.Join(parts, " · ")
-}
-
-// Files lists the files the view shows (the filter and the hide keys
-// apply), removed ones left out: the largest-files list's rows.
-func (m *Model) Files() []tree.EntryID {
-	var out []tree.EntryID
-	for n := tree.NodeID(1); int(n) < m.fs.Len(); n++ {
-		st := m.status(n)
-		if st == absent || st == Removed || m.isDir(n) || !m.shown(n) {
-			continue
-		}
-		if id := m.entryOf(n); id != tree.NoEntry && !m.fs.Entry(id).Type.IsMarker() {
-			out = append(out, id)
-		}
-	}
-	return out
-}
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
