@@ -1,9 +1,11 @@
 // Package filetree is the explorer's tree pane: the selected layer's own
 // changes, the aggregated file system after it, or the changes since the
 // base image as one change set, with a filter, drawn one screen at a
-// time. Nothing here walks the whole tree on a key press: rows are found by
+// time. Moving and drawing never walk the whole tree: rows are found by
 // stepping from the rows on screen, and each directory's visible children
-// are computed once per view and cached.
+// are computed once per view and cached. What needs every path (the
+// filter's matches, their count on a large tree in the background, the
+// largest-files list) runs only when asked for.
 package filetree
 
 import (
