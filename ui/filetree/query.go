@@ -20,9 +20,41 @@ import (
 // expression matched against the path.
 type query struct {
 	subs  []string
-	globs []string
+	globs []glob
 	re    *regexp.Regexp
 	sizes []sizeTerm
+}
+
+// glob is a compiled glob word. The usual shapes (*.so, lib*, *.so*)
+// take a string test; the rest path.Match, which costs several times
+// more on a walk of every path.
+type glob struct {
+	pattern string
+	path    bool // has a /: matched against the whole path
+	match   func(string) bool
+}
+
+func compileGlob(w string) (glob, error) {
+	if _, err := path.Match(w, ""); err != nil {
+		return glob{}, fmt.Errorf("invalid glob %q: %w", w, err)
+	}
+	g := glob{pattern: w, path: strings.Contains(w, "/")}
+	inner := strings.Trim(w, "*")
+	// A name has no /, so * there is any run of characters; in a path
+	// glob it stops at a /, which path.Match knows.
+	plain := !g.path && !strings.ContainsAny(inner, "*?[\\")
+	lead, trail := strings.HasPrefix(w, "*"), strings.HasSuffix(w, "*") && len(w) > 1
+	switch {
+	case plain && lead && trail:
+		g.match = func(s string) bool { return strings.Contains(s, inner) }
+	case plain && lead:
+		g.match = func(s string) bool { return strings.HasSuffix(s, inner) }
+	case plain && trail:
+		g.match = func(s string) bool { return strings.HasPrefix(s, inner) }
+	default:
+		g.match = func(s string) bool { ok, _ := path.Match(w, s); return ok }
+	}
+	return g, nil
 }
 
 type sizeTerm struct {
@@ -75,10 +107,11 @@ func parseQuery(text string, regex bool) (query, error) {
 	}
 	for _, w := range rest {
 		if strings.ContainsAny(w, "*?[") {
-			if _, err := path.Match(w, ""); err != nil {
-				return q, fmt.Errorf("invalid glob %q: %w", w, err)
+			g, err := compileGlob(w)
+			if err != nil {
+				return q, err
 			}
-			q.globs = append(q.globs, w)
+			q.globs = append(q.globs, g)
 		} else {
 			q.subs = append(q.subs, w)
 		}
@@ -121,10 +154,10 @@ func (q query) match(fs *tree.FS) (keep, match []bool) {
 		}
 		for _, g := range q.globs {
 			target := name
-			if strings.Contains(g, "/") {
+			if g.path {
 				target = string(buf)
 			}
-			if ok, _ := path.Match(g, target); !ok {
+			if !g.match(target) {
 				return false
 			}
 		}

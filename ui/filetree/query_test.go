@@ -1,6 +1,7 @@
 package filetree
 
 import (
+	"path"
 	"strings"
 	"testing"
 
@@ -37,6 +38,19 @@ func TestParseQuery(t *testing.T) {
 		for i := range c.sizes {
 			if q.sizes[i] != c.sizes[i] {
 				t.Errorf("%q: size %+v, want %+v", c.text, q.sizes[i], c.sizes[i])
+			}
+		}
+	}
+	// The compiled shapes agree with path.Match.
+	for _, pat := range []string{"*.so*", "*.so", "lib*", "*", "**", "a*b", "?at", "[ab]*", "*\\*"} {
+		g, err := compileGlob(pat)
+		if err != nil {
+			t.Fatalf("%q: %v", pat, err)
+		}
+		for _, name := range []string{"libc.so.6", "libc.so", "lib", "x.so", "cat", "bat", "a*b", "ab", "", "*"} {
+			want, _ := path.Match(pat, name)
+			if g.match(name) != want {
+				t.Errorf("glob %q on %q: %v, path.Match says %v", pat, name, !want, want)
 			}
 		}
 	}
