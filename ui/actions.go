@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 
 	"charm.land/bubbles/v2/key"
@@ -13,20 +14,23 @@ import (
 	"github.com/layerscope/layerscope/analysis/content"
 	"github.com/layerscope/layerscope/analysis/extract"
 	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/history"
+	"github.com/layerscope/layerscope/ui/largest"
 	"github.com/layerscope/layerscope/ui/pager"
 	"github.com/layerscope/layerscope/ui/waste"
 )
 
 // setOverlay shows p in place of the tree.
-func (m *Model) setOverlay(p Pane, cmd tea.Cmd) tea.Cmd {
+func (m *Model) setOverlay(p common.Pane) tea.Cmd {
 	m.closeOverlay()
 	m.overlay = p
 	m.layout()
-	return cmd
+	return p.Init()
 }
 
-// openContents shows the file under the cursor, read from its layer.
+// openContents shows the file under the cursor, read from its layer; on
+// a directory it opens or closes it, on a symlink it goes to the target.
 func (m *Model) openContents() tea.Cmd {
 	id := m.tree.CursorEntry()
 	if id == tree.NoEntry {
@@ -34,10 +38,15 @@ func (m *Model) openContents() tea.Cmd {
 	}
 	res := m.c.Result
 	e := res.FS.Entry(id)
-	if e.Type != tree.TypeFile && e.Type != tree.TypeHardlink {
-		if m.c.Result.FS.HasChildren(e.Node) {
-			m.tree.Update(tea.KeyPressMsg{Code: tea.KeySpace})
+	switch e.Type {
+	case tree.TypeFile, tree.TypeHardlink:
+	case tree.TypeSymlink:
+		return m.followLink(e)
+	default:
+		if res.FS.HasChildren(e.Node) {
+			return m.tree.Update(tea.KeyPressMsg{Code: tea.KeySpace})
 		}
+		m.status = fmt.Sprintf("%s is a %s: it has no contents to show", tree.Printable(res.FS.Path(e.Node)), e.Type)
 		return nil
 	}
 	// Locate reads the tree here, in Update; the pager reads only the blob.
@@ -46,8 +55,24 @@ func (m *Model) openContents() tea.Cmd {
 		m.status = err.Error()
 		return nil
 	}
-	p := pager.New(m.c, fmt.Sprintf("%s (layer %d)", f.Path, e.Layer), f.Size, f.Open)
-	return m.setOverlay(p, p.Init())
+	return m.setOverlay(asPane(pager.New(m.c, fmt.Sprintf("%s (layer %d)", f.Path, e.Layer), f.Size, f.Open)))
+}
+
+// followLink puts the cursor on a symlink's target, resolved against the
+// link's directory.
+func (m *Model) followLink(e *tree.Entry) tea.Cmd {
+	fs := m.c.Result.FS
+	target := fs.LinkTarget(e)
+	if !path.IsAbs(target) {
+		target = path.Join(path.Dir(fs.Path(e.Node)), target)
+	}
+	target = path.Clean("/" + target)
+	if _, ok := fs.Lookup(target); !ok {
+		m.status = tree.Printable(fs.Path(e.Node)) + " points to " + tree.Printable(target) + ", which no layer has"
+		return nil
+	}
+	m.jumpTo(target, -1)
+	return nil
 }
 
 func (m *Model) openHistory() tea.Cmd {
@@ -55,7 +80,7 @@ func (m *Model) openHistory() tea.Cmd {
 	if n == tree.Root {
 		return nil
 	}
-	return m.setOverlay(history.New(m.c, n), nil)
+	return m.setOverlay(asPane(history.New(m.c, n)))
 }
 
 func (m *Model) openWaste() tea.Cmd {
@@ -63,35 +88,37 @@ func (m *Model) openWaste() tea.Cmd {
 		m.status = "the wasted files are known once every layer is read"
 		return nil
 	}
-	w := waste.New(m.c)
-	return m.setOverlay(&wasteOverlay{Model: w, app: m}, nil)
+	return m.setOverlay(waste.New(m.c))
 }
 
-// wasteOverlay jumps to the chosen file in the tree, at the layer that
-// added it.
-type wasteOverlay struct {
-	*waste.Model
-	app *Model
+// openLargest lists the files of the tree's view, largest first.
+func (m *Model) openLargest() tea.Cmd {
+	return m.setOverlay(largest.New(m.c, m.tree.What(), m.tree.Files()))
 }
 
-func (w *wasteOverlay) Update(msg tea.Msg) (tea.Cmd, bool) {
-	cmd, closed := w.Model.Update(msg)
-	if closed {
-		if p, layer, ok := w.Chosen(); ok {
-			w.app.jumpTo(p, layer)
+// jumpTo selects layer (a negative one keeps the layer shown) and puts
+// the tree's cursor on path.
+func (m *Model) jumpTo(p string, layer int) {
+	if layer >= 0 {
+		m.layers.Select(layer)
+		m.tree.SetLayer(m.layers.Selected())
+	}
+	m.setFocus(focusTree)
+	if p == "" {
+		return
+	}
+	n, ok := m.c.Result.FS.Lookup(p)
+	if !ok || m.tree.JumpTo(n) {
+		return
+	}
+	if m.tree.FilterActive() { // the filter hides it: show it rather than nothing
+		m.tree.ClearFilter()
+		if m.tree.JumpTo(n) {
+			m.status = "filter cleared to show " + tree.Printable(p)
+			return
 		}
 	}
-	return cmd, closed
-}
-
-// jumpTo selects layer and puts the tree's cursor on path.
-func (m *Model) jumpTo(path string, layer int) {
-	m.layers.Select(layer)
-	m.setFocus(focusTree)
-	m.tree.SetLayer(layer)
-	if n, ok := m.c.Result.FS.Lookup(path); ok && !m.tree.JumpTo(n) {
-		m.status = path + " is hidden in this view"
-	}
+	m.status = tree.Printable(p) + " is hidden in this view"
 }
 
 // prompt asks for the extraction's destination, then, if needed, whether
@@ -114,10 +141,14 @@ func (p *prompt) view() string {
 
 func (m *Model) startExtract() tea.Cmd {
 	n := m.tree.Cursor()
-	if n == tree.Root || !m.loaded {
-		if !m.loaded {
-			m.status = "extraction is possible once every layer is read"
-		}
+	switch {
+	case n == tree.Root:
+		return nil
+	case !m.loaded:
+		m.status = "extraction is possible once every layer is read"
+		return nil
+	case m.tree.Removed(n):
+		m.status = tree.Printable(m.c.Result.FS.Path(n)) + " is removed in this view: there is nothing to extract (pick a layer that has it)"
 		return nil
 	}
 	in := textinput.New()
@@ -179,7 +210,8 @@ func (m *Model) runExtract(p *prompt, overwrite bool) tea.Cmd {
 		if err != nil {
 			return extractDoneMsg{"extraction failed: " + err.Error()}
 		}
-		text := fmt.Sprintf("extracted %d files, %d directories, %d symlinks (%s) into %s", sum.Files, sum.Dirs, sum.Symlinks,
+		text := fmt.Sprintf("extracted %s, %s, %s (%s) into %s", common.Count(sum.Files, "file", "files"),
+			common.Count(sum.Dirs, "directory", "directories"), common.Count(sum.Symlinks, "symlink", "symlinks"),
 			humanize.Bytes(uint64(sum.Bytes)), p.dest)
 		if sum.Skipped > 0 {
 			text += fmt.Sprintf("; skipped %d", sum.Skipped)

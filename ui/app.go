@@ -5,38 +5,17 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
-	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/ui/common"
-	"github.com/layerscope/layerscope/ui/details"
 	"github.com/layerscope/layerscope/ui/filetree"
 	"github.com/layerscope/layerscope/ui/keymap"
 	"github.com/layerscope/layerscope/ui/layers"
 	"github.com/layerscope/layerscope/ui/styles"
 )
-
-// Minimum terminal size the layout needs.
-const minWidth, minHeight = 60, 16
-
-// Pane is a component shown in place of the file tree: a file's
-// contents, a path's history, the wasted files.
-type Pane interface {
-	help.KeyMap
-	Title() string
-	SetSize(w, h int)
-	// Update handles a message; close asks to go back to the tree.
-	Update(msg tea.Msg) (cmd tea.Cmd, close bool)
-	View() string
-}
 
 // Config is the explorer's configuration.
 type Config struct {
@@ -46,6 +25,9 @@ type Config struct {
 	NoColor  bool
 	Tree     filetree.Options
 	Analysis []analysis.Option
+	// BaseLayers is how many bottom layers are the base image (the CLI's
+	// --base-layers): the changes-since-base view starts after them.
+	BaseLayers int
 }
 
 type focus int
@@ -67,10 +49,10 @@ type Model struct {
 	img      *Image
 	layers   *layers.Model
 	tree     *filetree.Model
-	overlay  Pane
+	overlay  common.Pane
 	focus    focus
 	help     help.Model
-	showHelp bool
+	helpView *common.Viewport // the ? screen, nil while closed
 	isDark   bool
 
 	width, height int
@@ -115,6 +97,9 @@ func (m *Model) restyle() {
 
 // Init starts loading and asks for the terminal's background colour.
 func (m *Model) Init() tea.Cmd {
+	if m.loaded {
+		return tea.RequestBackgroundColor // loadNow read it already (tests)
+	}
 	m.load.start(m.ctx, m.open, m.cfg.Analysis)
 	return tea.Batch(m.load.next(), tea.RequestBackgroundColor)
 }
@@ -194,22 +179,36 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		cmd := m.key(msg)
+		if m.tree != nil {
+			cmd = tea.Batch(cmd, m.tree.CountCmd()) // the filter's match count, if the key changed the view
+		}
+		return m, cmd
 	case tea.MouseClickMsg:
 		return m, m.click(msg.Mouse())
 	case tea.MouseWheelMsg:
-		m.wheel(msg.Mouse())
-		return m, nil
+		return m, m.wheel(msg)
 	case extractDoneMsg:
 		m.status = msg.text
+		return m, nil
+	case common.StatusMsg:
+		m.status = string(msg)
+		return m, nil
+	case common.CloseMsg:
+		if msg.Pane == m.overlay {
+			m.closeOverlay()
+		}
+		return m, nil
+	case common.JumpMsg:
+		m.closeOverlay()
+		m.jumpTo(msg.Path, msg.Layer)
 		return m, nil
 	}
 	// Anything else answers a component's own command (a pager's read,
 	// a filter computed in the background); each ignores what is not its.
 	var cmds []tea.Cmd
 	if m.overlay != nil {
-		cmd, _ := m.overlay.Update(msg)
-		cmds = append(cmds, cmd)
+		cmds = append(cmds, m.overlay.Update(msg))
 	}
 	if m.tree != nil {
 		cmds = append(cmds, m.tree.Update(msg))
@@ -221,7 +220,9 @@ func (m *Model) opened(msg openedMsg) {
 	m.img = msg.img
 	m.c.Result = msg.res
 	m.layers = layers.New(m.c)
-	m.tree = filetree.New(m.c, m.cfg.Tree)
+	opts := m.cfg.Tree
+	opts.BaseLayers = m.cfg.BaseLayers
+	m.tree = filetree.New(m.c, opts)
 	m.setFocus(focusLayers)
 	m.layout()
 }
@@ -233,8 +234,7 @@ func (m *Model) merge(pl *analysis.ParsedLayer) error {
 	if err := m.c.Result.Merge(pl); err != nil {
 		return err
 	}
-	i, k := pl.Index(), m.layers.Selected()
-	if i == k || (m.tree.Options().Aggregated && i < k) {
+	if m.tree.Shows(pl.Index()) {
 		m.tree.Refresh()
 	}
 	return nil
@@ -242,8 +242,8 @@ func (m *Model) merge(pl *analysis.ParsedLayer) error {
 
 // closeOverlay drops the pane over the tree, releasing what it holds.
 func (m *Model) closeOverlay() {
-	if c, ok := m.overlay.(interface{ Close() }); ok {
-		c.Close()
+	if m.overlay != nil {
+		m.overlay.Close()
 	}
 	m.overlay = nil
 }
@@ -254,215 +254,4 @@ func (m *Model) setFocus(f focus) {
 		m.layers.SetFocused(f == focusLayers)
 		m.tree.SetFocused(f == focusTree)
 	}
-}
-
-// key handles a key press.
-func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.c.KeyMap
-	if msg.String() == "ctrl+c" {
-		m.closeOverlay()
-		return tea.Quit
-	}
-	if m.prompt != nil {
-		return m.updatePrompt(msg)
-	}
-	if m.showHelp {
-		m.showHelp = false
-		return nil
-	}
-	if m.tree == nil {
-		if key.Matches(msg, k.Quit) {
-			return tea.Quit
-		}
-		return nil
-	}
-	if m.overlay != nil {
-		var cmd tea.Cmd
-		var closed bool
-		cmd, closed = m.overlay.Update(msg)
-		if closed {
-			m.closeOverlay()
-		}
-		return cmd
-	}
-	if m.focus == focusTree && m.tree.Editing() {
-		return m.tree.Update(msg)
-	}
-	m.status = ""
-	switch {
-	case key.Matches(msg, k.Quit):
-		return tea.Quit
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-		return nil
-	case key.Matches(msg, k.SwitchPane):
-		m.setFocus(1 - m.focus)
-		return nil
-	case key.Matches(msg, k.Waste):
-		return m.openWaste()
-	}
-	if m.focus == focusLayers {
-		if key.Matches(msg, k.ViewMode) {
-			m.tree.SetAggregated(!m.tree.Options().Aggregated)
-			return nil
-		}
-		m.layers.Update(msg)
-		m.tree.SetLayer(m.layers.Selected())
-		return nil
-	}
-	switch {
-	case key.Matches(msg, k.Contents):
-		return m.openContents()
-	case key.Matches(msg, k.History):
-		return m.openHistory()
-	case key.Matches(msg, k.Extract):
-		return m.startExtract()
-	}
-	return m.tree.Update(msg)
-}
-
-// geometry of the layout, computed by layout().
-type geometry struct {
-	leftW, rightW             int
-	layersH, detailsH, imageH int
-	bodyH                     int
-}
-
-func (m *Model) geometry() geometry {
-	var g geometry
-	g.bodyH = m.height - 1 // the footer
-	g.leftW = min(max(m.width*2/5, 34), 90)
-	g.rightW = m.width - g.leftW
-	g.layersH = max(g.bodyH*2/5, 5)
-	g.detailsH = max(g.bodyH*3/10, 5)
-	g.imageH = g.bodyH - g.layersH - g.detailsH
-	return g
-}
-
-func (m *Model) layout() {
-	if m.tree == nil || m.width == 0 {
-		return
-	}
-	g := m.geometry()
-	m.layers.SetSize(g.leftW-2, g.layersH-2)
-	m.tree.SetSize(g.rightW-2, g.bodyH-2)
-	if m.overlay != nil {
-		m.overlay.SetSize(g.rightW-2, g.bodyH-2)
-	}
-	m.help.SetWidth(m.width)
-}
-
-func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHeight }
-
-// View draws the screen.
-func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
-	v.AltScreen = true
-	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "layerscope"
-	return v
-}
-
-func (m *Model) render() string {
-	st := m.c.Styles
-	switch {
-	case m.width == 0:
-		return ""
-	case m.tooSmall():
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
-			fmt.Sprintf("The terminal is too small: %d×%d.\nlayerscope needs at least %d×%d.", m.width, m.height, minWidth, minHeight))
-	case m.err != nil && m.tree == nil:
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
-			st.Error.Render("layerscope could not load the image")+"\n\n"+ansi.Wrap(m.err.Error(), m.width-4, " ")+"\n\n"+st.Dim.Render("q to quit"))
-	case m.tree == nil:
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, m.loadingText())
-	case m.showHelp:
-		return m.renderHelp()
-	}
-	return m.renderPanes()
-}
-
-func (m *Model) loadingText() string {
-	if m.export.stage != "" {
-		of := ""
-		if m.export.total > 0 {
-			of = " of " + humanize.Bytes(uint64(m.export.total))
-		}
-		return fmt.Sprintf("%s\n\n%s: %s%s", m.cfg.Name, m.export.stage, humanize.Bytes(uint64(m.export.done)), of)
-	}
-	return "Opening " + m.cfg.Name + "…"
-}
-
-func (m *Model) renderPanes() string {
-	st := m.c.Styles
-	g := m.geometry()
-	edge := func(active bool) lipgloss.Style {
-		if active {
-			return st.ActiveBorder
-		}
-		return st.Border
-	}
-	title := func(active bool) lipgloss.Style {
-		if active {
-			return st.ActiveTitle
-		}
-		return st.Title
-	}
-	res := m.c.Result
-	sel := m.layers.Selected()
-	left := lipgloss.JoinVertical(lipgloss.Left,
-		box(fmt.Sprintf("Layers (%d)", len(res.Layers)), m.layers.View(), g.leftW, g.layersH, edge(m.focus == focusLayers), title(m.focus == focusLayers), st.ThickActive && m.focus == focusLayers),
-		box(fmt.Sprintf("Layer %d details", sel), details.Layer(st, res, sel, g.leftW-2), g.leftW, g.detailsH, st.Border, st.Title, false),
-		box("Image details", details.ImagePane(st, res, m.img.Info, g.leftW-2), g.leftW, g.imageH, st.Border, st.Title, false),
-	)
-	var right string
-	treeActive := m.focus == focusTree
-	if m.overlay != nil {
-		right = box(m.overlay.Title(), m.overlay.View(), g.rightW, g.bodyH, st.ActiveBorder, st.ActiveTitle, st.ThickActive)
-	} else {
-		right = box(m.tree.Title(), m.tree.View(), g.rightW, g.bodyH, edge(treeActive), title(treeActive), st.ThickActive && treeActive)
-	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, right) + "\n" + m.footer()
-}
-
-// activeKeys is the help of whatever has the keyboard.
-func (m *Model) activeKeys() help.KeyMap {
-	switch {
-	case m.overlay != nil:
-		return m.overlay
-	case m.focus == focusTree:
-		return m.tree
-	}
-	return m.layers
-}
-
-func (m *Model) footer() string {
-	st := m.c.Styles
-	left := ""
-	switch {
-	case m.prompt != nil:
-		left = m.prompt.view()
-	case m.status != "":
-		left = m.status
-	case !m.loaded:
-		p := m.progress
-		left = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.Layers, humanize.Bytes(uint64(p.BytesDone)))
-		if p.BytesTotal > 0 {
-			left += " / " + humanize.Bytes(uint64(p.BytesTotal))
-		}
-	case m.err != nil:
-		left = st.Error.Render("error: " + m.err.Error())
-	}
-	if left != "" {
-		return ansi.Truncate(left, m.width, "…")
-	}
-	return ansi.Truncate(m.help.ShortHelpView(m.activeKeys().ShortHelp()), m.width, "…")
-}
-
-func (m *Model) renderHelp() string {
-	var b strings.Builder
-	b.WriteString(m.c.Styles.Bold.Render("Keys") + "  " + m.c.Styles.Dim.Render("(any key closes this)") + "\n\n")
-	groups := append(m.layers.FullHelp(), m.tree.FullHelp()...)
-	b.WriteString(m.help.FullHelpView(groups))
-	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, b.String())
 }

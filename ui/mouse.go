@@ -22,24 +22,32 @@ func (m *Model) click(ms tea.Mouse) tea.Cmd {
 	return nil
 }
 
-// wheel scrolls the pane under the mouse.
-func (m *Model) wheel(ms tea.Mouse) {
-	if m.tree == nil || m.tooSmall() {
-		return
+// wheel scrolls the pane under the mouse: the help, the pane over the
+// tree, the tree or the layer list.
+func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
+	ms := msg.Mouse()
+	switch {
+	case m.tree == nil || m.tooSmall():
+		return nil
+	case m.helpView != nil:
+		return m.helpView.Update(msg)
+	case m.overlay != nil && ms.X >= m.geometry().leftW:
+		return m.overlay.Update(msg)
 	}
 	step := 3
 	if ms.Button == tea.MouseWheelUp {
 		step = -3
 	} else if ms.Button != tea.MouseWheelDown {
-		return
+		return nil
 	}
 	g := m.geometry()
 	if ms.X < g.leftW && ms.Y < g.layersH {
 		m.layers.ScrollWheel(step / 3)
 		m.tree.SetLayer(m.layers.Selected())
-		return
+		return nil
 	}
 	if ms.X >= g.leftW && m.overlay == nil {
 		m.tree.ScrollWheel(step)
 	}
+	return nil
 }

@@ -46,12 +46,13 @@ func explore(cmd *cobra.Command, arg string, fl rootFlags) error {
 			Info: details.Image{Name: img.Name, Source: fmt.Sprintf("%s (%s)", img.Source, img.Location), Platform: img.Platform}}, nil
 	}
 	m := ui.New(cmd.Context(), open, ui.Config{
-		Name:     arg,
-		KeyMap:   cfg.KeyMap,
-		Palette:  cfg.Palette,
-		NoColor:  os.Getenv("NO_COLOR") != "",
-		Tree:     cfg.Tree,
-		Analysis: []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)},
+		Name:       arg,
+		KeyMap:     cfg.KeyMap,
+		Palette:    cfg.Palette,
+		NoColor:    os.Getenv("NO_COLOR") != "",
+		Tree:       cfg.Tree,
+		Analysis:   []analysis.Option{analysis.WithBaseLayers(fl.baseLayers)},
+		BaseLayers: fl.baseLayers,
 	})
 	defer m.Close()
 	p := tea.NewProgram(m, tea.WithOutput(os.Stderr), tea.WithContext(cmd.Context()))

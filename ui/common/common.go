@@ -20,6 +20,9 @@ type Common struct {
 	// extract.Prepare), or runs only once Result.Done (nothing changes
 	// it after that).
 	Result *analysis.Result
+
+	stats     []*LayerStats // Stats' memo, per merged layer
+	statsDone bool          // the memo holds the analysis's own counts
 }
 
 // CloseBinding describes the keys that close a pane (esc and q).

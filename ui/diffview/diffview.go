@@ -189,13 +189,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
-	}
-	if m.pager != nil {
-		cmd, closed := m.pager.Update(msg)
-		if closed {
+	case common.CloseMsg:
+		if m.pager != nil && msg.Pane == m.pager {
+			m.pager.Close()
 			m.pager = nil
 		}
-		return m, cmd
+		return m, nil
+	}
+	if m.pager != nil {
+		return m, m.pager.Update(msg)
 	}
 	return m, nil
 }
@@ -204,11 +206,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
 	case m.pager != nil:
-		cmd, closed := m.pager.Update(msg)
-		if closed {
-			m.pager = nil
-		}
-		return cmd
+		return m.pager.Update(msg)
 	case m.compare != nil:
 		if key.Matches(msg, k.Cancel, k.Quit) {
 			m.compare = nil

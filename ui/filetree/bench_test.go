@@ -78,6 +78,14 @@ func BenchmarkKeys(b *testing.B) {
 			m.filter.input.SetValue([]string{"d00", "d001", "file-0001"}[i%3])
 			m.filterDone(m.startFilterSync())
 		}},
+		// A glob and a size: the path words are matched in one walk, the
+		// size only where the screen (and the first match) needs it.
+		{"filter-glob-size", func(m *Model, i int) {
+			m.filter.input.SetValue([]string{"*.dat >50", "file-0001* <200", "d001 >=100"}[i%3])
+			m.filterDone(m.startFilterSync())
+		}},
+		// The rows of the largest-files list (L): every file of the view.
+		{"largest-files", func(m *Model, i int) { m.Files() }},
 	}
 	cases = append(cases,
 		struct {

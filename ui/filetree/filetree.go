@@ -1,11 +1,16 @@
 // Package filetree is the explorer's tree pane: the selected layer's own
-// changes or the aggregated file system after it, drawn one screen at a
-// time. Nothing here walks the whole tree on a key press: rows are found by
+// changes, the aggregated file system after it, or the changes since the
+// base image as one change set, with a filter, drawn one screen at a
+// time. Moving and drawing never walk the whole tree: rows are found by
 // stepping from the rows on screen, and each directory's visible children
-// are computed once per view and cached.
+// are computed once per view and cached. What needs every path (the
+// filter's matches, their count on a large tree in the background, the
+// largest-files list) runs only when asked for.
 package filetree
 
 import (
+	"fmt"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -19,6 +24,12 @@ type Options struct {
 	SortBySize bool
 	Attributes bool
 	Hidden     [Unmodified + 1]bool // per Status
+	// SinceBase shows everything the layers above the base changed, up
+	// to the selected one, as one change set (BaseLayers is the base's
+	// layer count, the CLI's --base-layers). It needs a selected layer
+	// above the base; below, the view is the layer's own.
+	SinceBase  bool
+	BaseLayers int
 }
 
 // Model is the tree pane.
@@ -31,10 +42,10 @@ type Model struct {
 	width, height int
 	focused       bool
 
-	// Expansion: every directory is open or closed by default, toggled
-	// ones are the opposite.
-	defaultOpen bool
-	toggled     map[tree.NodeID]bool
+	// Which directories are open. A filter has its own, every match's
+	// parents open, so that collapsing while it is on changes nothing
+	// once it is off, and a collapsed tree hides no match.
+	expand expansion
 
 	filter filterState
 
@@ -44,6 +55,8 @@ type Model struct {
 	cursorRow   int
 
 	cache viewCache
+
+	narrow int // 1 when View draws two-column guides (deep rows on screen)
 }
 
 // viewCache holds what is derived from (layer, options, filter); any change
@@ -60,11 +73,21 @@ type viewCache struct {
 	inLayer  map[tree.NodeID]bool
 	sizes    []int64 // -1 until computed
 	n        int     // nodes the slices cover
+
+	// The filter's matches in drawing order, and each one's place; nil
+	// until asked for.
+	matchList []tree.NodeID
+	matchAt   map[tree.NodeID]int
+	counting  bool // a count of the matches runs in the background
+
+	gen int // counts resets: a background count for an older view is dropped
 }
 
 const unknownStatus Status = -1
 
 func (c *viewCache) reset(nodes int) {
+	gen := c.gen + 1
+	defer func() { c.gen = gen }()
 	if c.n != nodes || c.status == nil {
 		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes),
 			live: [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
@@ -77,11 +100,12 @@ func (c *viewCache) reset(nodes int) {
 		c.sizes[i] = -1
 	}
 	c.children, c.pos, c.inLayer = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}, nil
+	c.matchList, c.matchAt, c.counting = nil, nil, false
 }
 
 // New returns the tree pane over c.Result.
 func New(c *common.Common, opts Options) *Model {
-	m := &Model{c: c, fs: c.Result.FS, opts: opts, defaultOpen: true, toggled: map[tree.NodeID]bool{}}
+	m := &Model{c: c, fs: c.Result.FS, opts: opts, expand: newExpansion()}
 	m.filter.input = newFilterInput()
 	m.cache.reset(m.fs.Len())
 	return m
@@ -90,7 +114,7 @@ func New(c *common.Common, opts Options) *Model {
 // SetSize sets the pane's inner size.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, max(h, 1)
-	m.cursorRow = min(m.cursorRow, m.height-1)
+	m.cursorRow = min(m.cursorRow, m.rows()-1)
 }
 
 // SetFocused marks the pane active.
@@ -136,48 +160,28 @@ func (m *Model) refresh() {
 	m.cursor, m.top, m.cursorRow = m.first(), m.first(), 0
 }
 
-// placeCursor shows n on screen at about the same row as before, and
-// never leaves rows empty at the bottom while there are rows above.
-func (m *Model) placeCursor(n tree.NodeID) {
-	m.cursor, m.top = n, n
-	below := 0 // rows after the cursor that fit on screen
-	for r, ok := n, true; ok && below < m.height-1-m.cursorRow; below++ {
-		r, ok = m.next(r)
-		if !ok {
-			break
-		}
-	}
-	want := m.height - 1 - below // rows above the cursor needed to fill the screen
-	row := 0
-	for row < max(m.cursorRow, want) {
-		p, ok := m.prev(m.top)
-		if !ok {
-			break
-		}
-		m.top = p
-		row++
-	}
-	m.cursorRow = row
+// expansion: every directory is open or closed by default, toggled ones
+// are the opposite.
+type expansion struct {
+	defaultOpen bool
+	toggled     map[tree.NodeID]bool
 }
 
-// JumpTo opens the ancestors of n and puts the cursor on it, if it is in
-// the view.
-func (m *Model) JumpTo(n tree.NodeID) bool {
-	for a := m.fs.Parent(n); a != tree.Root; a = m.fs.Parent(a) {
-		if !m.open(a) {
-			m.toggle(a)
-		}
+func newExpansion() expansion { return expansion{defaultOpen: true, toggled: map[tree.NodeID]bool{}} }
+
+// expansion is the filter's while one is on, else the tree's.
+func (m *Model) expansion() *expansion {
+	if m.filter.keep != nil {
+		return &m.filter.expand
 	}
-	if !m.shownPath(n) {
-		return false
-	}
-	m.cursorRow = m.height / 2
-	m.placeCursor(n)
-	return true
+	return &m.expand
 }
 
-func (m *Model) open(n tree.NodeID) bool { return m.defaultOpen != m.toggled[n] }
-func (m *Model) toggle(n tree.NodeID)    { m.toggled[n] = !m.toggled[n] }
+func (m *Model) open(n tree.NodeID) bool {
+	e := m.expansion()
+	return e.defaultOpen != e.toggled[n]
+}
+func (m *Model) toggle(n tree.NodeID) { e := m.expansion(); e.toggled[n] = !e.toggled[n] }
 func (m *Model) setOpen(n tree.NodeID, o bool) {
 	if m.open(n) != o {
 		m.toggle(n)
@@ -211,10 +215,14 @@ func (m *Model) shown(c tree.NodeID) bool {
 	if st == absent {
 		return false
 	}
-	if m.opts.Hidden[st] {
+	sized := len(m.filter.q.sizes) > 0 // a size filter keeps files, and the directories holding them
+	// The changes since the base are a change set, as a layer's are: what
+	// they leave alone shows only on the way to a change.
+	hidden := m.opts.Hidden[st] || st == Unmodified && m.sinceBase()
+	if hidden || sized && m.isDir(c) {
 		return m.isDir(c) && len(m.visibleChildren(c)) > 0
 	}
-	return true
+	return !sized || m.filter.q.sizeOK(m.size(c))
 }
 
 // shownPath: n and all its ancestors are shown and open.
@@ -228,106 +236,14 @@ func (m *Model) shownPath(n tree.NodeID) bool {
 	return true
 }
 
-func (m *Model) first() tree.NodeID {
-	if kids := m.visibleChildren(tree.Root); len(kids) > 0 {
-		return kids[0]
-	}
-	return tree.Root
-}
-
-// next is the row after n, in display order.
-func (m *Model) next(n tree.NodeID) (tree.NodeID, bool) {
-	if n == tree.Root {
-		return tree.Root, false
-	}
-	if m.open(n) {
-		if kids := m.visibleChildren(n); len(kids) > 0 {
-			return kids[0], true
-		}
-	}
-	for n != tree.Root {
-		p := m.fs.Parent(n)
-		sibs := m.visibleChildren(p)
-		if i := m.cache.pos[n] + 1; i < len(sibs) {
-			return sibs[i], true
-		}
-		n = p
-	}
-	return tree.Root, false
-}
-
-// prev is the row before n.
-func (m *Model) prev(n tree.NodeID) (tree.NodeID, bool) {
-	if n == tree.Root {
-		return tree.Root, false
-	}
-	p := m.fs.Parent(n)
-	sibs := m.visibleChildren(p)
-	i := m.cache.pos[n]
-	if i == 0 {
-		return p, p != tree.Root
-	}
-	return m.lastBelow(sibs[i-1]), true
-}
-
-// lastBelow is the last row of n's open subtree.
-func (m *Model) lastBelow(n tree.NodeID) tree.NodeID {
-	for m.open(n) {
-		kids := m.visibleChildren(n)
-		if len(kids) == 0 {
-			break
-		}
-		n = kids[len(kids)-1]
-	}
-	return n
-}
-
-func (m *Model) down(steps int) {
-	for ; steps > 0; steps-- {
-		n, ok := m.next(m.cursor)
-		if !ok {
-			return
-		}
-		m.cursor = n
-		if m.cursorRow < m.height-1 {
-			m.cursorRow++
-		} else {
-			m.top, _ = m.next(m.top)
-		}
-	}
-}
-
-func (m *Model) up(steps int) {
-	for ; steps > 0; steps-- {
-		n, ok := m.prev(m.cursor)
-		if !ok {
-			return
-		}
-		m.cursor = n
-		if m.cursorRow > 0 {
-			m.cursorRow--
-		} else {
-			m.top = n
-		}
-	}
-}
-
-func (m *Model) home() { m.cursor, m.top, m.cursorRow = m.first(), m.first(), 0 }
-
-func (m *Model) end() {
-	kids := m.visibleChildren(tree.Root)
-	if len(kids) == 0 {
-		return
-	}
-	m.cursorRow = m.height - 1
-	m.placeCursor(m.lastBelow(kids[len(kids)-1]))
-}
-
 // Update handles the tree pane's keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case filterDoneMsg:
-		return m.filterDone(msg)
+		return tea.Batch(m.filterDone(msg), m.CountCmd())
+	case countedMsg:
+		m.counted(msg)
+		return nil
 	case tea.KeyPressMsg:
 		if m.filter.editing {
 			return m.updateFilter(msg)
@@ -345,9 +261,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Up):
 		m.up(1)
 	case key.Matches(msg, k.PageDown):
-		m.down(m.height)
+		m.down(m.rows())
 	case key.Matches(msg, k.PageUp):
-		m.up(m.height)
+		m.up(m.rows())
 	case key.Matches(msg, k.Top):
 		m.home()
 	case key.Matches(msg, k.Bottom):
@@ -357,8 +273,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.toggle(m.cursor)
 		}
 	case key.Matches(msg, k.ToggleAll):
-		m.defaultOpen = !m.defaultOpen
-		clear(m.toggled)
+		e := m.expansion()
+		e.defaultOpen = !e.defaultOpen
+		clear(e.toggled)
 		m.keepCursorVisible()
 	case key.Matches(msg, k.Parent):
 		if m.cursor != tree.Root && m.isDir(m.cursor) && m.open(m.cursor) && len(m.visibleChildren(m.cursor)) > 0 {
@@ -390,7 +307,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.opts.Attributes = !m.opts.Attributes
 	case key.Matches(msg, k.ViewMode):
 		m.SetAggregated(!m.opts.Aggregated)
+	case key.Matches(msg, k.SinceBase):
+		return m.toggleSinceBase()
 	case key.Matches(msg, k.Filter):
+		if !m.filter.active() {
+			m.filter.regex = false // a new filter starts as a substring
+		}
 		m.filter.editing = true
 		m.filter.input.Focus()
 	case key.Matches(msg, k.NextMatch):
@@ -406,10 +328,24 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // SetAggregated switches between the layer's own changes and the
-// aggregated file system.
+// aggregated file system (leaving the changes since the base).
 func (m *Model) SetAggregated(on bool) {
-	m.opts.Aggregated = on
+	m.opts.Aggregated, m.opts.SinceBase = on, false
 	m.refresh()
+}
+
+// toggleSinceBase switches the changes-since-base view on or off; it
+// says why when there is no base to measure from.
+func (m *Model) toggleSinceBase() tea.Cmd {
+	if !m.opts.SinceBase && m.opts.BaseLayers <= 0 {
+		return common.StatusCmd("no base layers (--base-layers 0): every layer is the image's own")
+	}
+	m.opts.SinceBase = !m.opts.SinceBase
+	m.refresh()
+	if m.opts.SinceBase && !m.sinceBase() {
+		return common.StatusCmd(fmt.Sprintf("changes since the base: select a layer above the base (layers 0–%d)", m.opts.BaseLayers-1))
+	}
+	return nil
 }
 
 func (m *Model) toggleHidden(states ...Status) {
@@ -421,43 +357,6 @@ func (m *Model) toggleHidden(states ...Status) {
 	m.keepCursorVisible()
 }
 
-// keepCursorVisible moves the cursor up to its nearest shown ancestor.
-// Callers that changed what is shown reset the cache first; opening and
-// closing directories changes nothing cached.
-func (m *Model) keepCursorVisible() {
-	n := m.cursor
-	for n != tree.Root && !m.shownPath(n) {
-		n = m.fs.Parent(n)
-	}
-	if n == tree.Root {
-		m.home()
-		return
-	}
-	m.placeCursor(n)
-}
-
-// ScrollWheel moves the view by lines without moving the cursor off screen.
-func (m *Model) ScrollWheel(lines int) {
-	if lines > 0 {
-		m.down(lines)
-	} else {
-		m.up(-lines)
-	}
-}
-
-// ClickRow puts the cursor on screen row y (0 = first row).
-func (m *Model) ClickRow(y int) {
-	n, row := m.top, 0
-	for row < y {
-		nn, ok := m.next(n)
-		if !ok {
-			return
-		}
-		n, row = nn, row+1
-	}
-	m.cursor, m.cursorRow = n, row
-}
-
 // Editing reports whether the filter input has the keyboard.
 func (m *Model) Editing() bool { return m.filter.editing }
 
@@ -467,7 +366,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.filter.editing {
 		return []key.Binding{k.Accept, k.Cancel, k.FilterRegex}
 	}
-	return []key.Binding{k.ToggleDir, k.ViewMode, k.Filter, k.Contents, k.Extract, k.History, k.Help}
+	return []key.Binding{k.ToggleDir, k.ViewMode, k.Filter, k.Contents, k.Extract, k.History, k.Largest, k.Help}
 }
 
 // FullHelp implements help.KeyMap.
@@ -475,9 +374,9 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.ToggleDir, k.ToggleAll, k.Parent, k.Open, k.ViewMode},
+		{k.ToggleDir, k.ToggleAll, k.Parent, k.Open, k.ViewMode, k.SinceBase},
 		{k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Sort, k.Attributes},
 		{k.Filter, k.FilterRegex, k.NextMatch, k.PrevMatch, k.Cancel},
-		{k.Contents, k.Extract, k.History, k.Waste, k.SwitchPane, k.Quit},
+		{k.Contents, k.Extract, k.History, k.Waste, k.Largest, k.SwitchPane, k.Quit},
 	}
 }

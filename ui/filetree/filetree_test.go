@@ -94,7 +94,7 @@ func TestHideAndLayerViews(t *testing.T) {
 	m.SetLayer(8) // rm /data/delete-me.txt
 	v := ansi.Strip(m.View())
 	lines := strings.Split(v, "\n")
-	if strings.TrimSpace(lines[0]) != "m └── data/" || strings.TrimSpace(lines[1]) != "D     └── delete-me.txt" {
+	if strings.TrimSpace(lines[0]) != "name" || strings.TrimSpace(lines[1]) != "m └── data/" || strings.TrimSpace(lines[2]) != "D     └── delete-me.txt" {
 		t.Errorf("layer 8 view lacks the removed file:\n%s", v)
 	}
 	press(m, "r")

@@ -22,8 +22,10 @@ var markers = [...]string{"A", "M", "m", "D", " "}
 
 // status says whether n is in the view and how. In the aggregated view it
 // is the merged file system after the layer, plus what the layer removed;
-// in the layer view, the layer's own entries and the directories above
-// them.
+// in the changes-since-base view the same, measured against the base
+// instead of the layer below; in the layer view, the layer's own entries,
+// the directories above them, and what the layer's deletions and opaque
+// directories hid.
 func (m *Model) status(n tree.NodeID) Status {
 	if int(n) >= len(m.cache.status) {
 		return m.computeStatus(n) // added by a layer read since the reset
@@ -36,11 +38,33 @@ func (m *Model) status(n tree.NodeID) Status {
 	return st
 }
 
+// from is the first layer of the change set the view marks: the selected
+// layer, or the first layer above the base.
+func (m *Model) from() int {
+	if m.sinceBase() {
+		return m.opts.BaseLayers
+	}
+	return m.layer
+}
+
+// sinceBase: the view is the changes since the base, which needs a base
+// below the selected layer.
+func (m *Model) sinceBase() bool {
+	return m.opts.SinceBase && m.opts.BaseLayers > 0 && m.opts.BaseLayers <= m.layer
+}
+
+// merged: the view shows the merged file system (aggregated, or changes
+// since the base).
+func (m *Model) merged() bool { return m.opts.Aggregated || m.sinceBase() }
+
 func (m *Model) computeStatus(n tree.NodeID) Status {
 	f := m.fs
 	k := m.layer
-	if !m.opts.Aggregated {
+	if !m.merged() {
 		if !m.inLayer()[n] {
+			if p := f.Parent(n); p != tree.Root && m.hidesBelow(p) && (f.VisibleAt(n, k-1) != tree.NoEntry || m.liveAt(n, 1)) {
+				return Removed // under a deleted or opaque directory
+			}
 			return absent
 		}
 		if id, _ := m.layerEntry(n); id != tree.NoEntry {
@@ -48,20 +72,70 @@ func (m *Model) computeStatus(n tree.NodeID) Status {
 		}
 		return Unmodified
 	}
+	from := m.from()
 	if id := f.VisibleAt(n, k); id != tree.NoEntry {
 		e := f.Entry(id)
-		if int(e.Layer) == k {
+		switch {
+		case int(e.Layer) < from:
+			return Unmodified
+		case from == k:
 			return entryStatus(e)
 		}
+		return m.rangeStatus(n, id)
+	}
+	if m.liveAt(n, 0) {
 		return Unmodified
 	}
-	if m.liveAt(n, k) {
-		return Unmodified
-	}
-	if k > 0 && (f.VisibleAt(n, k-1) != tree.NoEntry || m.liveAt(n, k-1)) {
-		return Removed // the layer deleted it
+	if from > 0 && (f.VisibleAt(n, from-1) != tree.NoEntry || m.liveAt(n, 1)) {
+		return Removed // the change set deleted it
 	}
 	return absent
+}
+
+// hidesBelow: the selected layer hid what was below p (in the layer
+// view): it deleted p, made it opaque or replaced it with a non-directory.
+func (m *Model) hidesBelow(p tree.NodeID) bool {
+	if m.status(p) == Removed {
+		return true
+	}
+	id, opaque := m.layerEntry(p)
+	return opaque || (id != tree.NoEntry && m.fs.Entry(id).Type != tree.TypeDir)
+}
+
+// rangeStatus is how the entry id, visible at the selected layer and
+// added at or above from, differs from what the base had at n. It
+// composes the entries' own changes down to the base rather than
+// comparing anew: a path changed and changed back shows as modified.
+func (m *Model) rangeStatus(n tree.NodeID, id tree.EntryID) Status {
+	from := m.from()
+	if m.fs.VisibleAt(n, from-1) == tree.NoEntry {
+		if m.liveAt(n, 1) && m.fs.Entry(id).Type == tree.TypeDir {
+			return MetaModified // a directory the base had implied
+		}
+		return Added
+	}
+	var c tree.Changes
+	for x := id; x != tree.NoEntry; {
+		e := m.fs.Entry(x)
+		if int(e.Layer) < from {
+			break
+		}
+		switch {
+		case e.Type.IsMarker():
+		case e.State == tree.Added:
+			c |= tree.ChangedContent // deleted and added again in the range
+		default:
+			c |= e.Changes
+		}
+		x = e.Prev
+	}
+	switch {
+	case c.Content():
+		return Modified
+	case c != 0:
+		return MetaModified
+	}
+	return Unmodified
 }
 
 func entryStatus(e *tree.Entry) Status {
@@ -79,10 +153,18 @@ func entryStatus(e *tree.Entry) Status {
 	return Unmodified // a marker that removes nothing
 }
 
-// liveAt memoises FS.LiveAt, which searches subtrees for older layers; k
-// is the selected layer or the one below it.
-func (m *Model) liveAt(n tree.NodeID, k int) bool {
-	memo := m.cache.live[m.layer-k]
+// liveAt memoises FS.LiveAt, which searches subtrees for older layers:
+// which 0 asks about the selected layer, 1 about the one below the change
+// set (the base, or the layer below the selected one).
+func (m *Model) liveAt(n tree.NodeID, which int) bool {
+	k := m.layer
+	if which == 1 {
+		k = m.from() - 1
+	}
+	if k < 0 {
+		return false
+	}
+	memo := m.cache.live[which]
 	if int(n) >= len(memo) {
 		return m.fs.LiveAt(n, k)
 	}
@@ -140,9 +222,10 @@ func (m *Model) inLayer() map[tree.NodeID]bool {
 // view, the visible one in the aggregated view (for a removed path, the
 // one that was visible before).
 func (m *Model) entryOf(n tree.NodeID) tree.EntryID {
-	if !m.opts.Aggregated {
+	if !m.merged() {
 		id, _ := m.layerEntry(n)
-		if id != tree.NoEntry && m.fs.Entry(id).Type.IsMarker() && m.layer > 0 {
+		hidden := id == tree.NoEntry && m.status(n) == Removed // under a deleted directory
+		if (hidden || id != tree.NoEntry && m.fs.Entry(id).Type.IsMarker()) && m.layer > 0 {
 			return m.fs.VisibleAt(n, m.layer-1)
 		}
 		return id
@@ -150,8 +233,8 @@ func (m *Model) entryOf(n tree.NodeID) tree.EntryID {
 	if id := m.fs.VisibleAt(n, m.layer); id != tree.NoEntry {
 		return id
 	}
-	if m.layer > 0 {
-		return m.fs.VisibleAt(n, m.layer-1)
+	if from := m.from(); from > 0 {
+		return m.fs.VisibleAt(n, from-1)
 	}
 	return tree.NoEntry
 }

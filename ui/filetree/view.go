@@ -2,6 +2,7 @@ package filetree
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -21,9 +22,12 @@ func (m *Model) size(n tree.NodeID) int64 {
 	if id := m.entryOf(n); id != tree.NoEntry && m.fs.Entry(id).Type != tree.TypeDir {
 		s = m.fs.Entry(id).Bytes()
 	} else {
+		// A removed directory holds what was removed; in a merged view a
+		// live one holds only what is live.
+		removed := m.status(n) == Removed
 		m.fs.Children(n, func(c tree.NodeID) bool {
-			if st := m.status(c); st != absent && (st != Removed || !m.opts.Aggregated) {
-				s += m.size(c)
+			if st := m.status(c); st != absent && (!m.merged() || (st == Removed) == removed) {
+				s = satAdd(s, m.size(c))
 			}
 			return true
 		})
@@ -34,12 +38,29 @@ func (m *Model) size(n tree.NodeID) int64 {
 	return s
 }
 
-// Title names the pane and what it shows.
-func (m *Model) Title() string {
+// satAdd adds sizes without wrapping: sizes come from the image.
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// What names what the view shows: "changes of layer 3".
+func (m *Model) What() string {
 	what := fmt.Sprintf("changes of layer %d", m.layer)
-	if m.opts.Aggregated {
+	switch {
+	case m.sinceBase():
+		what = fmt.Sprintf("changes since the base, layers %d–%d", m.opts.BaseLayers, m.layer)
+	case m.opts.Aggregated:
 		what = fmt.Sprintf("aggregated, layers 0–%d", m.layer)
 	}
+	return what
+}
+
+// Title names the pane and what it shows.
+func (m *Model) Title() string {
+	what := m.What()
 	var hidden []string
 	for s, name := range []string{"added", "modified", "", "removed", "unmodified"} {
 		if name != "" && m.opts.Hidden[s] {
@@ -56,45 +77,119 @@ func (m *Model) Title() string {
 	return t
 }
 
-// View draws the visible rows, height lines of width columns.
+// View draws the column heading, the visible rows and the filter line,
+// height lines of width columns.
 func (m *Model) View() string {
 	var b strings.Builder
-	lines := 0
 	filterLine := m.FilterText()
-	rows := m.height
-	if filterLine != "" {
-		rows--
-	}
+	rows := m.rows()
 	if m.top == tree.Root {
 		m.home()
 	}
+	b.WriteString(m.header())
+	// Deep paths get narrower guides, the same for every row on screen.
+	m.narrow = 0
 	n, ok := m.top, m.top != tree.Root
+	for r := 0; ok && r < rows; r++ {
+		if m.fs.Depth(n)*4 > m.width/2 {
+			m.narrow = 1
+			break
+		}
+		n, ok = m.next(n)
+	}
+	lines := 0
+	n, ok = m.top, m.top != tree.Root
 	for ; lines < rows && ok; lines++ {
-		b.WriteString(m.renderRow(n, n == m.cursor))
 		b.WriteByte('\n')
+		b.WriteString(m.renderRow(n, n == m.cursor))
 		n, ok = m.next(n)
 	}
 	if lines == 0 {
-		b.WriteString(m.c.Styles.Dim.Render(m.emptyText()))
 		b.WriteByte('\n')
+		b.WriteString(m.c.Styles.Dim.Render(ansi.Truncate(m.emptyText(), m.width, "…")))
 		lines++
 	}
 	for ; lines < rows; lines++ {
 		b.WriteByte('\n')
 	}
 	if filterLine != "" {
+		b.WriteByte('\n')
 		b.WriteString(ansi.Truncate(filterLine, m.width, "…"))
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return b.String()
 }
 
+// rows is how many tree rows fit under the heading and above the filter
+// line.
+func (m *Model) rows() int {
+	r := m.height - 1
+	if m.FilterText() != "" {
+		r--
+	}
+	return max(r, 1)
+}
+
+// column widths of the attributes.
+const (
+	permW  = 10 // drwxr-xr-x
+	ownerW = 11 // 65534:65534
+	sizeW  = 7  // 1000 kB
+)
+
+// columns says which attribute columns fit: names come first, so a
+// narrow pane drops the owner, then the permissions; the size stays.
+func (m *Model) columns() (perm, owner, size bool) {
+	if !m.opts.Attributes {
+		return false, false, false
+	}
+	return m.width >= 66, m.width >= 96, true
+}
+
+// header names the columns, as dive does.
+func (m *Model) header() string {
+	perm, owner, size := m.columns()
+	var b strings.Builder
+	b.WriteString("  ")
+	if perm {
+		fmt.Fprintf(&b, "%-*s ", permW, "mode")
+	}
+	if owner {
+		fmt.Fprintf(&b, "%*s ", ownerW, "uid:gid")
+	}
+	if size {
+		fmt.Fprintf(&b, "%*s ", sizeW, "size")
+	}
+	b.WriteString("name")
+	return m.c.Styles.Dim.Render(ansi.Truncate(b.String(), m.width, "…"))
+}
+
+// emptyText says why no row shows: a filter, the hide keys, a layer not
+// read yet, or a layer (or change set) that truly changes nothing.
 func (m *Model) emptyText() string {
+	var hidden []string
+	for s, name := range []string{"added (a)", "modified (m)", "", "removed (r)", "unmodified (u)"} {
+		if name != "" && m.opts.Hidden[s] {
+			hidden = append(hidden, name)
+		}
+	}
+	anything := false // a row would show without the filter and the hide keys
+	m.fs.Children(tree.Root, func(c tree.NodeID) bool {
+		anything = m.status(c) != absent
+		return !anything
+	})
 	switch {
-	case m.filter.active():
-		return "no path matches the filter"
 	case m.layer >= m.fs.NumLayers():
 		return "reading layers…"
-	case !m.opts.Aggregated:
+	case m.filter.active() && anything:
+		if len(hidden) > 0 {
+			return "no shown path matches the filter (hiding " + strings.Join(hidden, ", ") + ")"
+		}
+		return "no path matches the filter"
+	case anything:
+		return "every entry is hidden by the hide keys: " + strings.Join(hidden, ", ") + " — press them again to show"
+	case m.sinceBase():
+		return "the layers above the base change nothing"
+	case !m.merged():
 		return "this layer changes nothing"
 	}
 	return "nothing to show"
@@ -114,9 +209,23 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 	if id != tree.NoEntry {
 		e = m.fs.Entry(id)
 	}
-	if m.opts.Attributes {
-		b.WriteString(attributes(e, m.size(n)))
-		b.WriteByte(' ')
+	perm, owner, size := m.columns()
+	if perm {
+		p := "d?????????"
+		if e != nil {
+			p = permString(e)
+		}
+		fmt.Fprintf(&b, "%-*s ", permW, p)
+	}
+	if owner {
+		o := ""
+		if e != nil {
+			o = fmt.Sprintf("%d:%d", e.UID, e.GID)
+		}
+		fmt.Fprintf(&b, "%*s ", ownerW, o)
+	}
+	if size {
+		fmt.Fprintf(&b, "%*s ", sizeW, humanize.Bytes(uint64(m.size(n))))
 	}
 	b.WriteString(m.guides(n))
 	name := tree.Printable(m.fs.Name(n))
@@ -134,9 +243,9 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 		}
 		b.WriteString(arrow + tree.Printable(m.fs.LinkTarget(e)))
 	}
-	if !m.opts.Aggregated {
+	if !m.merged() {
 		if _, opaque := m.layerEntry(n); opaque {
-			b.WriteString(" (opaque: lower contents hidden)")
+			b.WriteString(" (opaque: hid what lay below)")
 		}
 	}
 	line := ansi.Truncate(b.String(), m.width, "…")
@@ -152,21 +261,26 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 	return style.Render(line)
 }
 
+// guideSet holds the tree lines, four columns a level and, for a screen
+// whose deepest row would leave its name no room, two.
+var guideSet = [2][4]string{{"└── ", "├── ", "    ", "│   "}, {"└─", "├─", "  ", "│ "}}
+
 // guides draws the tree lines left of a name.
 func (m *Model) guides(n tree.NodeID) string {
 	var parts []string
 	for a := n; a != tree.Root; a = m.fs.Parent(a) {
 		p := m.fs.Parent(a)
 		last := m.cache.pos[a] == len(m.visibleChildren(p))-1
+		g := guideSet[m.narrow]
 		switch {
 		case a == n && last:
-			parts = append(parts, "└── ")
+			parts = append(parts, g[0])
 		case a == n:
-			parts = append(parts, "├── ")
+			parts = append(parts, g[1])
 		case last:
-			parts = append(parts, "    ")
+			parts = append(parts, g[2])
 		default:
-			parts = append(parts, "│   ")
+			parts = append(parts, g[3])
 		}
 	}
 	var b strings.Builder
@@ -176,17 +290,9 @@ func (m *Model) guides(n tree.NodeID) string {
 	return b.String()
 }
 
-// attributes is "drwxr-xr-x  uid:gid  size", fixed width.
-func attributes(e *tree.Entry, size int64) string {
-	if e == nil {
-		return fmt.Sprintf("%-10s %11s %8s", "d?????????", "", humanize.Bytes(uint64(size)))
-	}
-	return fmt.Sprintf("%-10s %11s %8s", perm(e), fmt.Sprintf("%d:%d", e.UID, e.GID), humanize.Bytes(uint64(size)))
-}
-
-// perm renders type and mode as ls does, setuid, setgid and sticky bits
+// permString renders type and mode as ls does, setuid, setgid and sticky bits
 // included.
-func perm(e *tree.Entry) string {
+func permString(e *tree.Entry) string {
 	t := byte('-')
 	switch e.Type {
 	case tree.TypeDir:

@@ -24,6 +24,7 @@ type KeyMap struct {
 	Filter, FilterRegex, Accept, Cancel, NextMatch, PrevMatch key.Binding
 
 	Contents, Extract, History, Waste key.Binding
+	Largest, SinceBase                key.Binding
 	Help, Quit                        key.Binding
 }
 
@@ -40,9 +41,9 @@ func DefaultKeyMap() *KeyMap {
 		Top:        b([]string{"home", "g"}, "g/home", "top"),
 		Bottom:     b([]string{"end", "G"}, "G/end", "bottom"),
 		SwitchPane: b([]string{"tab"}, "tab", "switch pane"),
-		ViewMode:   b([]string{"v"}, "v", "layer changes / aggregated"),
+		ViewMode:   b([]string{"v"}, "v", "layer/aggregated"),
 
-		ToggleDir:      b([]string{"space"}, "space", "collapse/expand"),
+		ToggleDir:      b([]string{"space"}, "space", "open/close"),
 		ToggleAll:      b([]string{"z"}, "z", "collapse/expand all"),
 		Parent:         b([]string{"left", "h"}, "←/h", "parent"),
 		Open:           b([]string{"right", "l"}, "→/l", "open"),
@@ -64,8 +65,11 @@ func DefaultKeyMap() *KeyMap {
 		Extract:  b([]string{"x"}, "x", "extract"),
 		History:  b([]string{"i"}, "i", "history"),
 		Waste:    b([]string{"w"}, "w", "wasted files"),
-		Help:     b([]string{"?"}, "?", "all keys"),
-		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Largest:  b([]string{"L"}, "L", "largest files"),
+		// c: what the image added on top of its base, as one change set.
+		SinceBase: b([]string{"c"}, "c", "changes since base"),
+		Help:      b([]string{"?"}, "?", "all keys"),
+		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
 
@@ -80,6 +84,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"filter": &k.Filter, "filterRegex": &k.FilterRegex, "accept": &k.Accept, "cancel": &k.Cancel,
 		"nextMatch": &k.NextMatch, "prevMatch": &k.PrevMatch,
 		"contents": &k.Contents, "extract": &k.Extract, "history": &k.History, "waste": &k.Waste,
+		"largest": &k.Largest, "sinceBase": &k.SinceBase,
 		"help": &k.Help, "quit": &k.Quit,
 	}
 }

@@ -73,13 +73,16 @@ func (m *Model) lineOf(layer int) int {
 	return 0
 }
 
+// rows is how many lines fit under the column heading.
+func (m *Model) rows() int { return max(m.height-1, 1) }
+
 func (m *Model) scrollTo() {
 	at := m.lineOf(m.selected)
 	if at < m.offset {
 		m.offset = at
 	}
-	if at >= m.offset+m.height {
-		m.offset = at - m.height + 1
+	if at >= m.offset+m.rows() {
+		m.offset = at - m.rows() + 1
 	}
 }
 
@@ -96,9 +99,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Up):
 		m.Select(m.selected - 1)
 	case key.Matches(k, km.PageDown):
-		m.Select(m.selected + m.height)
+		m.Select(m.selected + m.rows())
 	case key.Matches(k, km.PageUp):
-		m.Select(m.selected - m.height)
+		m.Select(m.selected - m.rows())
 	case key.Matches(k, km.Top):
 		m.Select(0)
 	case key.Matches(k, km.Bottom):
@@ -107,10 +110,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// ClickRow selects the layer on screen row y.
+// ClickRow selects the layer on screen row y (0 is the column heading).
 func (m *Model) ClickRow(y int) {
 	lines := m.lines()
-	if i := m.offset + y; i >= 0 && i < len(lines) {
+	if i := m.offset + y - 1; y > 0 && i < len(lines) {
 		m.Select(lines[i].layer)
 	}
 }
@@ -118,68 +121,106 @@ func (m *Model) ClickRow(y int) {
 // ScrollWheel moves the selection by lines.
 func (m *Model) ScrollWheel(n int) { m.Select(m.selected + n) }
 
-// View draws the list; layers not read yet are dim.
+// Title is the pane's title: the number of layers.
+func (m *Model) Title() string {
+	return fmt.Sprintf("Layers (%d)", len(m.c.Result.Layers))
+}
+
+// columns are the widths of the index, the size and the bar; the bar
+// goes first when the pane is narrow, so that the command keeps room.
+func (m *Model) columns() (idxW, sizeW, barW int) {
+	idxW = max(len(fmt.Sprint(len(m.c.Result.Layers)-1)), 1)
+	sizeW = 7 // "999 kB", "1.2 MB"
+	if m.width >= 44 {
+		barW = 10
+	}
+	return idxW, sizeW, barW
+}
+
+// header names the columns.
+func (m *Model) header() string {
+	idxW, sizeW, barW := m.columns()
+	h := fmt.Sprintf("%*s %*s ", idxW, "#", sizeW, "size")
+	if barW > 0 {
+		h += fmt.Sprintf("%-*s ", barW, "share")
+	}
+	return m.c.Styles.Dim.Render(ansi.Truncate(h+"command", m.width, "…"))
+}
+
+// View draws the column heading and the list; layers not read yet are
+// dim and show no size and no bar.
 func (m *Model) View() string {
 	st := m.c.Styles
 	res := m.c.Result
-	var total int64
-	for _, l := range res.Layers {
-		total += max(l.SizeBytes, l.CompressedSizeBytes)
+	// Bars are relative to the largest layer read: a share of the image
+	// would draw most layers as one block.
+	var largest int64
+	for i := range res.Layers {
+		if s, ok := m.c.Stats(i); ok {
+			largest = max(largest, s.Bytes)
+		}
 	}
-	const barWidth = 10
+	idxW, sizeW, barW := m.columns()
 	var b strings.Builder
+	b.WriteString(m.header())
 	lines := m.lines()
-	for i := m.offset; i < len(lines) && i < m.offset+m.height; i++ {
+	for i := m.offset; i < len(lines) && i < m.offset+m.rows(); i++ {
+		b.WriteByte('\n')
 		ln := lines[i]
 		l := res.Layers[ln.layer]
-		var text string
 		if ln.step >= 0 {
-			text = st.Dim.Render(ansi.Truncate(fmt.Sprintf("%4s %8s %*s %s", "", "", barWidth, "", tree.Printable(l.History[ln.step].Command)), m.width, "…"))
-		} else {
-			size, known := l.SizeBytes, ln.layer < res.Merged()
-			shown := humanize.Bytes(uint64(size))
-			if !known {
-				size, shown = l.CompressedSizeBytes, "…"
+			indent := idxW + sizeW + 2
+			if barW > 0 {
+				indent += barW + 1
 			}
-			bar := ""
-			if total > 0 {
-				filled := int(size * barWidth / total)
-				if size > 0 && filled == 0 {
-					filled = 1
-				}
-				bar = strings.Repeat("█", filled) + strings.Repeat("░", barWidth-filled)
-			}
-			cmd := tree.Printable(l.Command)
-			if cmd == "" {
-				cmd = "(no history)"
-			}
-			text = ansi.Truncate(fmt.Sprintf("%4d %8s %s %s", ln.layer, shown, st.Bar.Render(bar), cmd), m.width, "…")
-			if pad := m.width - ansi.StringWidth(text); pad > 0 {
-				text += strings.Repeat(" ", pad)
-			}
-			switch {
-			case ln.layer == m.selected && m.focused:
-				text = st.SelectedActive.Render(ansi.Strip(text))
-			case ln.layer == m.selected:
-				text = st.Selected.Render(text)
-			case !known:
-				text = st.Dim.Render(ansi.Strip(text))
-			}
+			b.WriteString(st.Dim.Render(ansi.Truncate(strings.Repeat(" ", indent)+tree.Printable(l.History[ln.step].Command), m.width, "…")))
+			continue
+		}
+		stats, known := m.c.Stats(ln.layer)
+		shown, bar := "…", strings.Repeat(" ", barW)
+		if known {
+			shown = humanize.Bytes(uint64(stats.Bytes))
+			bar = common.Bar(stats.Bytes, largest, barW)
+		}
+		cmd := tree.Printable(l.Command)
+		if cmd == "" {
+			cmd = "(no history)"
+		}
+		text := fmt.Sprintf("%*d %*s ", idxW, ln.layer, sizeW, shown)
+		if barW > 0 {
+			text += st.Bar.Render(bar) + " "
+		}
+		text = ansi.Truncate(text+cmd, m.width, "…")
+		if pad := m.width - ansi.StringWidth(text); pad > 0 {
+			text += strings.Repeat(" ", pad)
+		}
+		switch {
+		case ln.layer == m.selected && m.focused:
+			text = st.SelectedActive.Render(ansi.Strip(text))
+		case ln.layer == m.selected:
+			text = st.Selected.Render(text)
+		case !known:
+			text = st.Dim.Render(ansi.Strip(text))
 		}
 		b.WriteString(text)
-		b.WriteByte('\n')
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return b.String()
 }
 
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
-	return []key.Binding{k.Up, k.Down, k.SwitchPane, k.ViewMode, k.Waste, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, openBinding(k.Contents), k.ViewMode, k.Filter, k.Largest, k.Waste, k.Quit, k.Help}
+}
+
+// openBinding describes enter in the list: it opens the layer's files.
+func openBinding(b key.Binding) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, "files"))
 }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.SwitchPane, k.ViewMode, k.Waste, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, openBinding(k.Contents)},
+		{k.SwitchPane, k.ViewMode, k.SinceBase, k.Waste, k.Largest, k.Help, k.Quit}}
 }

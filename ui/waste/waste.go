@@ -22,10 +22,8 @@ import (
 type Model struct {
 	c *common.Common
 
-	selected, offset int
-	width, height    int
-
-	chosen bool
+	list          common.List
+	width, height int
 
 	// Derived from the list, computed once.
 	total  int64
@@ -49,11 +47,11 @@ func (m *Model) measure() {
 	if m.known == len(files) {
 		return
 	}
-	m.known, m.total, m.byW, m.addedW, m.pathW = len(files), 0, len("hidden by"), 0, 0
+	m.known, m.total, m.byW, m.addedW, m.pathW = len(files), 0, len("hidden by"), len("added in"), 0
 	for _, f := range files {
 		m.total += f.Bytes
 		m.byW = max(m.byW, len(by(f)))
-		m.addedW = max(m.addedW, len(fmt.Sprintf("added in %d", f.Layer)))
+		m.addedW = max(m.addedW, len(fmt.Sprint(f.Layer)))
 		m.pathW = max(m.pathW, ansi.StringWidth(tree.Printable(f.Path)))
 	}
 }
@@ -70,82 +68,70 @@ func (m *Model) SetSize(w, h int) {
 	m.scrollTo()
 }
 
-// Chosen is the file picked with enter: its path and the layer that
-// added it; ok is false when the list was closed without a choice.
-func (m *Model) Chosen() (path string, layer int, ok bool) {
+// choose is the selected file: its path and the layer that added it.
+func (m *Model) choose() (path string, layer int, ok bool) {
 	files := m.files()
-	if !m.chosen || m.selected >= len(files) {
+	if m.list.Selected >= len(files) {
 		return "", 0, false
 	}
-	f := files[m.selected]
+	f := files[m.list.Selected]
 	return f.Path, f.Layer, true
 }
 
 // Selected is the index of the selected file.
-func (m *Model) Selected() int { return m.selected }
+func (m *Model) Selected() int { return m.list.Selected }
 
 // rows is how many files fit under the header.
 func (m *Model) rows() int { return max(m.height-1, 1) }
 
-func (m *Model) selectRow(i int) {
-	m.selected = max(0, min(i, len(m.files())-1))
-	m.scrollTo()
-}
+func (m *Model) scrollTo() { m.list.Select(m.list.Selected, len(m.files()), m.rows()) }
 
-func (m *Model) scrollTo() {
-	if m.selected < m.offset {
-		m.offset = m.selected
-	}
-	if m.selected >= m.offset+m.rows() {
-		m.offset = m.selected - m.rows() + 1
-	}
-	m.offset = max(0, min(m.offset, len(m.files())-m.rows()))
-}
+// Init implements common.Pane: the list is there already.
+func (m *Model) Init() tea.Cmd { return nil }
 
-// Update moves the selection; enter chooses and closes, esc and q close.
-func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+// Close implements common.Pane: the list holds nothing to release.
+func (m *Model) Close() {}
+
+// Update moves the selection; enter asks the app to show the file in the
+// tree at the layer that added it; esc and q close.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if m.list.Update(m.c, msg, len(m.files()), m.rows()) {
+		return nil
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return nil, false
+		return nil
 	}
 	km := m.c.KeyMap
 	switch {
 	case key.Matches(k, km.Accept):
-		m.chosen = len(m.files()) > 0
-		return nil, true
+		if p, layer, ok := m.choose(); ok {
+			return common.JumpCmd(p, layer)
+		}
 	case key.Matches(k, km.Cancel, km.Quit):
-		m.chosen = false
-		return nil, true
-	case key.Matches(k, km.Down):
-		m.selectRow(m.selected + 1)
-	case key.Matches(k, km.Up):
-		m.selectRow(m.selected - 1)
-	case key.Matches(k, km.PageDown):
-		m.selectRow(m.selected + m.rows())
-	case key.Matches(k, km.PageUp):
-		m.selectRow(m.selected - m.rows())
-	case key.Matches(k, km.Top):
-		m.selectRow(0)
-	case key.Matches(k, km.Bottom):
-		m.selectRow(len(m.files()) - 1)
+		return common.CloseCmd(m)
 	}
-	return nil, false
+	return nil
 }
 
-// by is the last column: what hid the file.
+// by is the last column: which layer hid the file, and how. The heading
+// says "hidden by"; a row says only the layer and the way.
 func by(f analysis.WastedFile) string {
 	if f.Deleted {
-		return fmt.Sprintf("deleted by %d", f.ShadowedBy)
+		return fmt.Sprintf("%d, deleted", f.ShadowedBy)
 	}
-	return fmt.Sprintf("overwritten by %d", f.ShadowedBy)
+	return fmt.Sprintf("%d, overwritten", f.ShadowedBy)
 }
 
 const sizeW = 7 // "999 kB", "1.2 MB"
 
+// margin keeps the rows off the pane's left border.
+const margin = 1
+
 // columns splits the width between path and "added in" once size and
 // "hidden by" have theirs: the path first, then the command.
 func (m *Model) columns() (pathW, addedW int) {
-	rest := max(m.width-sizeW-m.byW-6, 2)
+	rest := max(m.width-margin-sizeW-m.byW-6, 2)
 	pathW = max(min(m.pathW, rest-m.addedW), min(rest, 12))
 	if m.pathW > pathW && rest-m.addedW > 0 {
 		pathW = rest - m.addedW
@@ -168,15 +154,15 @@ func (m *Model) View() string {
 	default:
 		pathW, addedW := m.columns()
 		out = append(out, st.Dim.Render(fmt.Sprintf("%*s  %s  %s  %s", sizeW, "size", pad("path", pathW), pad("added in", addedW), "hidden by")))
-		for i := m.offset; i < len(files) && len(out) < m.height; i++ {
-			out = append(out, m.row(files[i], i == m.selected, pathW, addedW))
+		for i := m.list.Offset; i < len(files) && len(out) < m.height; i++ {
+			out = append(out, m.row(files[i], i == m.list.Selected, pathW, addedW))
 		}
 	}
 	for len(out) < m.height {
 		out = append(out, "")
 	}
 	for i, l := range out {
-		out[i] = ansi.Truncate(l, m.width, "…")
+		out[i] = ansi.Truncate(strings.Repeat(" ", margin)+l, m.width, "…")
 	}
 	return strings.Join(out, "\n")
 }
@@ -188,9 +174,9 @@ func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) str
 	if w := ansi.StringWidth(path); w > pathW {
 		path = ansi.TruncateLeft(path, w-pathW+1, "…") // the end of a path says most
 	}
-	added := fmt.Sprintf("added in %d", f.Layer)
+	added := fmt.Sprint(f.Layer)
 	if f.Layer < len(m.c.Result.Layers) {
-		if cmd := tree.Printable(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+5 {
+		if cmd := tree.Printable(m.c.Result.Layers[f.Layer].Command); cmd != "" && addedW >= len(added)+12 {
 			added += " (" + ansi.Truncate(cmd, addedW-len(added)-3, "…") + ")"
 		}
 	}
@@ -199,7 +185,7 @@ func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) str
 	cells := []string{fmt.Sprintf("%*s", sizeW, humanize.Bytes(uint64(f.Bytes))), pad(path, pathW), pad(added, addedW), hidden}
 	if selected {
 		line := strings.Join(cells, "  ")
-		return st.SelectedActive.Render(pad(line, m.width))
+		return st.SelectedActive.Render(pad(line, m.width-margin))
 	}
 	cells[2] = st.Dim.Render(cells[2])
 	if !st.NoColor {
@@ -229,7 +215,7 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
+	return [][]key.Binding{m.c.ListKeys(), {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
 }
 
 // showBinding describes enter as showing the file in the tree.

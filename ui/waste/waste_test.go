@@ -13,6 +13,7 @@ import (
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/analysis/synth"
+	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
 
@@ -65,11 +66,16 @@ var (
 	q      = tea.KeyPressMsg{Code: 'q', Text: "q"}
 )
 
-func press(m *Model, keys ...tea.KeyPressMsg) (closed bool) {
+// press sends keys and returns the outcome of the last one.
+func press(m *Model, keys ...tea.KeyPressMsg) (out []tea.Msg) {
 	for _, k := range keys {
-		_, closed = m.Update(k)
+		out = uitest.Msgs(m.Update(k))
 	}
-	return closed
+	return out
+}
+
+func closed(m *Model, out []tea.Msg) bool {
+	return len(out) == 1 && out[0] == common.CloseMsg{Pane: m}
 }
 
 func TestGolden(t *testing.T) {
@@ -105,11 +111,8 @@ func TestGolden(t *testing.T) {
 	if m.Title() != "Wasted files (0, 0 B)" {
 		t.Errorf("title %q", m.Title())
 	}
-	if !press(m, enter) {
-		t.Errorf("enter did not close the empty list")
-	}
-	if _, _, ok := m.Chosen(); ok {
-		t.Errorf("a choice from an empty list")
+	if out := press(m, enter); len(out) != 0 {
+		t.Errorf("enter on an empty list: %v", out)
 	}
 }
 
@@ -127,7 +130,7 @@ func TestSelectionAndChoice(t *testing.T) {
 	mark, _, _ := strings.Cut(m.c.Styles.SelectedActive.Render("x"), "x")
 	selectedLine := func() string {
 		for _, l := range strings.Split(m.View(), "\n") {
-			if strings.HasPrefix(l, mark) {
+			if strings.HasPrefix(strings.TrimPrefix(l, " "), mark) { // a margin, then the row
 				return strings.TrimSpace(ansi.Strip(l))
 			}
 		}
@@ -143,8 +146,8 @@ func TestSelectionAndChoice(t *testing.T) {
 		{down, 1}, {down, 2}, {up, 1}, {pgdown, 12}, {pgdown, 22}, {end, 22}, {down, 22},
 		{pgup, 11}, {home, 0}, {up, 0},
 	} {
-		if press(m, c.key) {
-			t.Fatalf("%v closed", c.key)
+		if out := press(m, c.key); len(out) != 0 {
+			t.Fatalf("%v: %v", c.key, out)
 		}
 		if m.Selected() != c.want {
 			t.Fatalf("after %v: selected %d, want %d", c.key, m.Selected(), c.want)
@@ -154,12 +157,8 @@ func TestSelectionAndChoice(t *testing.T) {
 		}
 	}
 	press(m, down) // 2 kB /tmp/cache, deleted by layer 1
-	if !press(m, enter) {
-		t.Fatalf("enter did not close")
-	}
-	p, layer, ok := m.Chosen()
-	if !ok || p != "/tmp/cache" || layer != 0 {
-		t.Errorf("Chosen() = %q, %d, %v; want /tmp/cache, 0, true", p, layer, ok)
+	if out := press(m, enter); len(out) != 1 || out[0] != (common.JumpMsg{Path: "/tmp/cache", Layer: 0}) {
+		t.Errorf("enter: %v; want a jump to /tmp/cache in layer 0", out)
 	}
 	if w := res.Wasted[1]; !w.Deleted || w.ShadowedBy != 1 {
 		t.Errorf("the fixture is not what the test thinks: %+v", w)
@@ -170,19 +169,13 @@ func TestCloseWithoutChoice(t *testing.T) {
 	for _, k := range []tea.KeyPressMsg{esc, q} {
 		m := newWaste(t, wasteful(t), true)
 		press(m, down)
-		if !press(m, k) {
-			t.Errorf("%v did not close", k)
-		}
-		if _, _, ok := m.Chosen(); ok {
-			t.Errorf("%v closed with a choice", k)
+		if out := press(m, k); !closed(m, out) {
+			t.Errorf("%v: %v, want the pane closed", k, out)
 		}
 	}
 	m := newWaste(t, wasteful(t), true)
-	if _, closed := m.Update(tea.WindowSizeMsg{Width: 10}); closed {
-		t.Errorf("a non-key message closed")
-	}
-	if _, _, ok := m.Chosen(); ok {
-		t.Errorf("a choice before enter")
+	if out := uitest.Msgs(m.Update(tea.WindowSizeMsg{Width: 10})); len(out) != 0 {
+		t.Errorf("a non-key message: %v", out)
 	}
 }
 

@@ -110,3 +110,24 @@ func CheckSize(t testing.TB, view string, w, h int) {
 		}
 	}
 }
+
+// Msgs runs cmd and returns the messages it produces, batches and
+// sequences flattened: how a test sees a component's outcome (a
+// common.CloseMsg, a common.JumpMsg).
+func Msgs(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, Msgs(c)...)
+		}
+		return out
+	case nil:
+		return nil
+	default:
+		return []tea.Msg{msg}
+	}
+}
