@@ -56,7 +56,8 @@ changes. --json writes the diff report, --ci checks the diff rules.`,
 	f := cmd.Flags()
 	f.StringVar(&fl.json, "json", "", "write the diff report to `FILE` (- for stdout) and exit")
 	f.StringVar(&fl.platform, "platform", "", "pick `os/arch[/variant]` from multi-platform images, both of them (default: the host's)")
-	f.StringVar(&fl.source, "source", "", "where both images are: docker, podman, registry, docker-archive, oci, oci-archive (default: guessed)")
+	f.StringVar(&fl.source, "source", "", "where both images are: docker, podman, containerd, registry, docker-archive, oci, oci-archive (default: guessed)")
+	f.StringVar(&fl.namespace, "namespace", "", "containerd `namespace` for both (default: $CONTAINERD_NAMESPACE, else default; Kubernetes uses k8s.io)")
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP and self-signed certificates for registries")
 	f.IntVar(&fl.baseLayers, "base-layers", 1, "how many bottom layers belong to the base image (for userSizeBytes)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress on stderr")
@@ -167,7 +168,7 @@ func readDiff(cmd *cobra.Command, oldArg, newArg string, fl rootFlags) (*diffed,
 		bar = newProgressBar(os.Stderr)
 		defer bar.done()
 	}
-	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Insecure: fl.insecure}
+	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure, Warn: warn}
 	if bar != nil {
 		sopts.Progress = bar.export
 	}
