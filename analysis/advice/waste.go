@@ -87,9 +87,11 @@ func overwriter(f *tree.FS, n tree.NodeID, by int) *tree.Entry {
 const metadataBits = tree.ChangedMode | tree.ChangedOwner | tree.ChangedTime
 
 // isMetadataOnly: a file that replaced a file with the same bytes and
-// differs only in mode, owner or times.
+// differs at most in mode, owner or times. A copy that differs in nothing
+// counts too: overlay2 copies a file up whole when a step hardlinks it or
+// opens it for writing, and the layer then ships the same bytes again.
 func isMetadataOnly(e *tree.Entry) bool {
-	return e.Type == tree.TypeFile && e.State == tree.Modified && !e.Changes.Content() && e.Changes&metadataBits != 0
+	return e.Type == tree.TypeFile && e.State == tree.Modified && !e.Changes.Content()
 }
 
 // metadataOnly finds layers that hold whole copies of files only because
@@ -128,12 +130,16 @@ func metadataOnly(in Input) []Finding {
 				what = append(what, c.name)
 			}
 		}
+		msg := fmt.Sprintf("%s holds whole copies of %s (%s) only to change their %s", step(in, l), plural(len(g.ids), "file"),
+			size(g.bytes), strings.Join(what, " and "))
+		fix := fmt.Sprintf("set it where the files are made: COPY --chmod=… --chown=…, or chmod/chown/touch in the RUN of layer %d, not in a later one", g.other)
+		if len(what) == 0 {
+			msg = fmt.Sprintf("%s holds unchanged copies of %s (%s): the step touched them (a hardlink to them, or opening them for writing) without changing them", step(in, l), plural(len(g.ids), "file"), size(g.bytes))
+			fix = fmt.Sprintf("do that step in the RUN of layer %d, where the files are made, or leave the files alone", g.other)
+		}
 		out = append(out, Finding{
 			Kind: KindMetadataOnly, Layer: l, Bytes: g.bytes, Paths: paths(f, g.ids), Count: len(g.ids), Changed: what,
-			Message: fmt.Sprintf("%s holds whole copies of %s (%s) only to change their %s", step(in, l), plural(len(g.ids), "file"),
-				size(g.bytes), strings.Join(what, " and ")),
-			Fix:    fmt.Sprintf("set it where the files are made: COPY --chmod=… --chown=…, or chmod/chown/touch in the RUN of layer %d, not in a later one", g.other),
-			claims: g.ids,
+			Message: msg, Fix: fix, claims: g.ids,
 		})
 	}
 	return out

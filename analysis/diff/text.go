@@ -118,9 +118,9 @@ func writeGroups(line func(string, ...any), changes []ChangeReport) {
 	}
 	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(b.abs, a.abs) })
 	line("")
-	line("Largest changes by size, by top-level directory (%d changes in %d)", len(changes), len(groups))
+	line("Largest changes by size, by top-level directory (%s in %s)", count(len(changes), "change"), count(len(groups), "directory", "directories"))
 	for _, g := range groups[:min(topGroups, len(groups))] {
-		line("  %-10s %9s in %d changes", tree.Printable(g.dir), Signed(g.delta), len(g.changes))
+		line("  %-10s %9s in %s", tree.Printable(g.dir), Signed(g.delta), count(len(g.changes), "change"))
 		slices.SortStableFunc(g.changes, func(a, b ChangeReport) int { return cmp.Compare(abs(b.SizeDelta), abs(a.SizeDelta)) })
 		for _, c := range g.changes[:min(topPerGroup, len(g.changes))] {
 			what := ""
@@ -169,4 +169,16 @@ func truncate(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// count says "1 change", "2 changes"; forms gives a plural that is not
+// the singular plus "s".
+func count(n int, singular string, forms ...string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	if len(forms) > 0 {
+		return fmt.Sprintf("%d %s", n, forms[0])
+	}
+	return fmt.Sprintf("%d %ss", n, singular)
 }
