@@ -47,11 +47,29 @@ func NewAhead(r io.Reader) *Ahead {
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
-	for range aheadDepth + 1 {
-		a.free <- make([]byte, aheadSize)
-	}
 	go a.produce(r)
 	return a
+}
+
+// buffer returns a buffer to fill: a new one while fewer than the most
+// the reader can hold exist (a small layer makes one), else one the reader
+// gave back. Nil when the reader has stopped.
+func (a *Ahead) buffer(made *int) []byte {
+	select {
+	case buf := <-a.free:
+		return buf
+	default:
+	}
+	if *made < aheadDepth+1 {
+		*made++
+		return make([]byte, aheadSize)
+	}
+	select {
+	case buf := <-a.free:
+		return buf
+	case <-a.stop:
+		return nil
+	}
 }
 
 func (a *Ahead) produce(r io.Reader) {
@@ -63,11 +81,10 @@ func (a *Ahead) produce(r io.Reader) {
 			a.send(chunk{err: fmt.Errorf("internal error while decompressing: %v", p)})
 		}
 	}()
+	made := 0
 	for {
-		var buf []byte
-		select {
-		case buf = <-a.free:
-		case <-a.stop:
+		buf := a.buffer(&made)
+		if buf == nil {
 			return
 		}
 		n, err := fill(r, buf)
@@ -112,7 +129,7 @@ func (a *Ahead) Read(p []byte) (int, error) {
 			return 0, a.err
 		}
 		if a.buf != nil {
-			a.free <- a.buf // never blocks: it holds every buffer
+			a.free <- a.buf // never blocks: it can hold every buffer
 		}
 		a.cur = <-a.full
 		a.buf, a.off = a.cur.b[:cap(a.cur.b)], 0
