@@ -175,6 +175,9 @@ func parse(b []byte) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(rules) == 0 {
+			cfg.Rules.SecretsOff = true // an explicit empty rules: turns every rule off, secrets too
+		}
 		for _, k := range sortedKeys(rules) {
 			n := rules[k]
 			if !slices.Contains(RuleKeys, k) {
@@ -254,6 +257,9 @@ func parseDive(b []byte) (*Config, error) {
 		rules, err := decodeRules(node)
 		if err != nil {
 			return nil, err
+		}
+		if len(rules) == 0 {
+			cfg.Rules.SecretsOff = true // an explicit empty rules: turns every rule off, secrets too
 		}
 		for _, k := range sortedKeys(rules) {
 			n := rules[k]

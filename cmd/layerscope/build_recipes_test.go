@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	cigate "github.com/layerscope/layerscope/analysis/gate"
 )
 
 // recipeBlock finds the recipes of a Markdown file: a yaml block between
@@ -252,8 +254,8 @@ func runGitLabRecipe(t *testing.T, recipe, ctx, bin string, pass bool) {
 	for _, c := range s.Cases {
 		failed[c.Name] = c.Failure != nil
 	}
-	if s.Tests != 7 || len(s.Cases) != 7 {
-		t.Errorf("%d tests, %d cases; want 7", s.Tests, len(s.Cases))
+	if want := len(cigate.RuleKeys); s.Tests != want || len(s.Cases) != want {
+		t.Errorf("%d tests, %d cases; want one per rule, %d", s.Tests, len(s.Cases), want)
 	}
 	if pass && s.Failures != 0 || !pass && (s.Failures != 2 || !failed["lowestEfficiency"] || !failed["highestUserWastedPercent"]) {
 		t.Errorf("failures %d %v\n%s", s.Failures, failed, b)

@@ -54,15 +54,15 @@ func TestGateExitCodes(t *testing.T) {
 	}{
 		// No file and no rule flag: dive's defaults, which the fixture
 		// fails (99.7 % of its bytes above the base layer are wasted).
-		{"no rules: dive's defaults", empty, nil, []string{"--ci", basic}, 1, "FAIL [pass:1 fail:1 skip:5]"},
+		{"no rules: dive's defaults", empty, nil, []string{"--ci", basic}, 1, "FAIL [pass:2 fail:1 skip:6]"},
 		{"no rules: the report says so", empty, nil, []string{"--ci", basic}, 1, "rules       dive's default rules are in force"},
-		{"explicit empty rules: all skipped", withConfig(".layerscope-ci.yaml", "rules:\n"), nil, []string{"--ci", basic}, 0, "PASS [pass:0 fail:0 skip:7]"},
-		{"explicit empty rules in .dive-ci", withConfig(".dive-ci", "rules:\n"), nil, []string{"--ci", basic}, 0, "PASS [pass:0 fail:0 skip:7]"},
-		{"a rule flag replaces the defaults", empty, nil, []string{"--ci", "--highestLayerCount", "20", basic}, 0, "PASS [pass:1 fail:0 skip:6]"},
+		{"explicit empty rules: all skipped", withConfig(".layerscope-ci.yaml", "rules:\n"), nil, []string{"--ci", basic}, 0, "PASS [pass:0 fail:0 skip:9]"},
+		{"explicit empty rules in .dive-ci", withConfig(".dive-ci", "rules:\n"), nil, []string{"--ci", basic}, 0, "PASS [pass:0 fail:0 skip:9]"},
+		{"a rule flag replaces the defaults", empty, nil, []string{"--ci", "--highestLayerCount", "20", basic}, 0, "PASS [pass:2 fail:0 skip:7]"},
 		{"CI rules given to --config", empty, nil, []string{"--ci", "--config", absTestdata(t, "..", "analysis", "gate", "testdata", "dive-readme.dive-ci"), basic}, 2, "use --ci-config"},
 		{"rules: in a --config file", withConfig("mine.yaml", "rules:\n  lowestEfficiency: 0.99\n"), nil, []string{"--ci", "--config", "mine.yaml", basic}, 2, "--config mine.yaml holds CI rules"},
-		{"passing flags", empty, nil, []string{"--ci", "--lowestEfficiency", "0.9", "--highestLayerCount", "17", basic}, 0, "PASS [pass:2 fail:0 skip:5]"},
-		{"failing flag", empty, nil, []string{"--ci", "--highestWastedBytes", "20kB", basic}, 1, "FAIL [pass:0 fail:1 skip:6]"},
+		{"passing flags", empty, nil, []string{"--ci", "--lowestEfficiency", "0.9", "--highestLayerCount", "17", basic}, 0, "PASS [pass:3 fail:0 skip:6]"},
+		{"failing flag", empty, nil, []string{"--ci", "--highestWastedBytes", "20kB", basic}, 1, "FAIL [pass:1 fail:1 skip:7]"},
 		{"CI=true turns it on", empty, []string{"CI=true"}, []string{"--highestLayerCount", "3", basic}, 1, "FAIL  highestLayerCount"},
 		{"CI=yes turns it on", empty, []string{"CI=yes"}, []string{basic}, 1, "FAIL  highestUserWastedPercent"},
 		{"CI=1 turns it on", empty, []string{"CI=1"}, []string{"--lowestEfficiency", "0.9", basic}, 0, "PASS"},
