@@ -41,8 +41,8 @@ func WriteText(w io.Writer, rep Report) error {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	image := func(label string, img analysis.ImageReport, layers int) {
-		line("%s %s (%s): %s in %d layers, %s wasted", label, tree.Printable(img.Name), img.Source,
-			humanize.Bytes(uint64(img.SizeBytes)), layers, humanize.Bytes(uint64(img.WastedBytes)))
+		line("%s %s (%s): %s in %s, %s wasted", label, tree.Printable(img.Name), img.Source,
+			humanize.Bytes(uint64(img.SizeBytes)), count(layers, "layer"), humanize.Bytes(uint64(img.WastedBytes)))
 	}
 	l := rep.Layers
 	image("Old", rep.Old, len(l.Shared)+len(l.Old))

@@ -105,9 +105,9 @@ func TestDiffText(t *testing.T) {
 	want := []string{
 		"Summary", "  added     2 (5.0 kB)", "  removed   0 (0 B)", "  modified  1", "  size      +5.0 kB",
 		"Largest changes by size, by top-level directory (3 changes in 3 directories)",
-		"  /usr         +5.0 kB in 1 changes\n", "    A   +5.0 kB  /usr/big\n",
-		"  /top            +1 B in 1 changes\n", "    A      +1 B  /top\n",
-		"  /etc             0 B in 1 changes\n", "    M       0 B  /etc/conf (content)\n",
+		"  /usr         +5.0 kB in 1 change\n", "    A   +5.0 kB  /usr/big\n",
+		"  /top            +1 B in 1 change\n", "    A      +1 B  /top\n",
+		"  /etc             0 B in 1 change\n", "    M       0 B  /etc/conf (content)\n",
 	}
 	at := 0
 	for _, w := range want {
