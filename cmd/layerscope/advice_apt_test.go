@@ -24,6 +24,7 @@ const (
 )
 
 func TestAdviceAptDebian(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	if testing.Short() {
 		t.Skip("runs apt-get in two builds (about a minute)")
 	}

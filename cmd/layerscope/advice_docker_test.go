@@ -224,6 +224,7 @@ func adviceSuffix() string {
 }
 
 func TestAdviceDockerImages(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	if testing.Short() {
 		t.Skip("builds three images")
 	}

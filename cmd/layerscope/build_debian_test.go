@@ -15,6 +15,7 @@ import (
 // are in force, and an explicit empty rules: passes it. Built with
 // layerscope build, with the legacy builder.
 func TestDiveDefaultsFailDebianSlimming(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	if testing.Short() {
 		t.Skip("about 20 s: imports the cached debootstrap base")
 	}

@@ -54,6 +54,7 @@ var builders = []struct {
 // and the gate's exit codes are those of the root command, and the
 // --iidfile temp file is gone.
 func TestBuildThenGate(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	for _, b := range builders {
 		t.Run(b.name, func(t *testing.T) {
 			if b.idName == "docker" {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,7 @@ var debianRuntimeFiles = map[string]bool{
 // and temporary file it makes is removed at the end, apart from the cache and
 // BuildKit's build cache.
 func TestGroundTruthDebianImage(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	if testing.Short() {
 		t.Skip("about 30 s, 60 s without the cached debootstrap")
 	}
@@ -169,9 +171,15 @@ func debianCmd(t testing.TB, env []string, stdin io.Reader, name string, args ..
 
 // importDebianBase imports the cached debootstrap root file system as tag,
 // making the cache first if needed, and removes the image at the end.
+var debianCacheMu sync.Mutex
+
 func importDebianBase(t *testing.T, tag string) string {
 	t.Helper()
 	cache := filepath.Join(os.TempDir(), debianCache)
+	// Tests that build on the base run in parallel: one debootstraps, the
+	// others wait for its cache.
+	debianCacheMu.Lock()
+	defer debianCacheMu.Unlock()
 	if st, err := os.Stat(cache); err != nil || st.Size() == 0 {
 		start := time.Now()
 		rootfs := filepath.Join(t.TempDir(), "rootfs")

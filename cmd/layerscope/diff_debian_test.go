@@ -23,6 +23,7 @@ COPY app%d/ /app/
 // umoci's unpack of each. It needs what TestGroundTruthDebianImage needs,
 // and Debian's package archive reachable from docker build.
 func TestDiffGroundTruthDebian(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	if testing.Short() {
 		t.Skip("builds three Debian images (about a minute)")
 	}

@@ -299,6 +299,7 @@ func checkDiff(t *testing.T, old, new diffPair) diff.Report {
 }
 
 func TestDiffGroundTruth(t *testing.T) {
+	t.Parallel() // mostly waiting on docker build: overlaps with the other builds
 	if testing.Short() {
 		t.Skip("builds four images")
 	}

@@ -191,9 +191,8 @@ func TestExtractCommandRuns(t *testing.T) {
 	}
 	tag := fmt.Sprintf("layerscope-clipboard-test:%d", os.Getpid())
 	fixture := filepath.Join("..", "..", "testdata", "fixtures", "basic.docker.tar")
-	if exec.Command("docker", "image", "inspect", "layerscope-fixture:basic").Run() != nil {
-		t.Cleanup(func() { exec.Command("docker", "rmi", "layerscope-fixture:basic").Run() }) // ours to remove
-	}
+	// The fixture's own tag stays: cmd/layerscope's tests, in another
+	// process at the same time, read docker://layerscope-fixture:basic.
 	if out, err := exec.Command("docker", "load", "-i", fixture).CombinedOutput(); err != nil {
 		t.Fatalf("docker load: %v\n%s", err, out)
 	}
