@@ -62,6 +62,7 @@ type Model struct {
 	progress      analysis.Progress
 	status        string
 	prompt        *prompt
+	quitting      bool // the last frame is empty: see View
 }
 
 // New returns the explorer for the image open opens.
@@ -246,6 +247,13 @@ func (m *Model) closeOverlay() {
 		m.overlay.Close()
 	}
 	m.overlay = nil
+}
+
+// quit ends the program; every way out goes through it, so that the
+// last frame is empty (see View).
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	return tea.Quit
 }
 
 func (m *Model) setFocus(f focus) {

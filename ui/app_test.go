@@ -258,3 +258,47 @@ func TestIdleDrawsNothing(t *testing.T) {
 		t.Error("the loaded explorer still schedules work")
 	}
 }
+
+// TestQuitLeavesEmptyFrame: every way out (q, ctrl+c, q on the loading
+// screen) makes the last frame empty while keeping the alternate screen,
+// so that a terminal widened meanwhile has no full-width lines to reflow
+// into the scrollback (issue 14, point 7).
+func TestQuitLeavesEmptyFrame(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		loaded bool
+		keys   []string
+	}{
+		{"q", true, []string{"q"}},
+		{"ctrl+c", true, []string{"ctrl+c"}},
+		{"ctrl+c in a pane", true, []string{"tab", "i", "ctrl+c"}},
+		{"q while loading", false, []string{"q"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var m *Model
+			if c.loaded {
+				m = loaded(t, 101, 30, true)
+			} else {
+				m = newApp(t, "basic.docker.tar", true)
+				m.Update(tea.WindowSizeMsg{Width: 101, Height: 30})
+			}
+			if m.View().Content == "" {
+				t.Fatal("the screen is empty before quitting")
+			}
+			var cmd tea.Cmd
+			for _, k := range c.keys {
+				_, cmd = m.Update(keyMsg(k))
+			}
+			if cmd == nil {
+				t.Fatal("no command after the last key")
+			}
+			if _, ok := cmd().(tea.QuitMsg); !ok {
+				t.Fatal("the last key does not quit")
+			}
+			v := m.View()
+			if v.Content != "" || !v.AltScreen {
+				t.Errorf("last frame: %d bytes, alt screen %v; want empty, true", len(v.Content), v.AltScreen)
+			}
+		})
+	}
+}

@@ -13,7 +13,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case msg.String() == "ctrl+c":
 		m.closeOverlay()
-		return tea.Quit
+		return m.quit()
 	case m.prompt != nil:
 		return m.updatePrompt(msg)
 	case m.helpView != nil:
@@ -24,7 +24,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.helpView.Update(msg)
 	case m.tree == nil:
 		if key.Matches(msg, k.Quit) {
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	case m.overlay != nil:
@@ -35,7 +35,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	m.status = ""
 	switch {
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.openHelp()
 		return nil

@@ -64,7 +64,15 @@ func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHei
 
 // View draws the screen.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
+	content := m.render()
+	if m.quitting {
+		// Bubbletea draws the view once more before leaving the
+		// alternate screen; a terminal widened meanwhile reflows
+		// full-width lines into the scrollback as that screen is left.
+		// An empty last frame leaves it nothing to reflow.
+		content = ""
+	}
+	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "layerscope"
