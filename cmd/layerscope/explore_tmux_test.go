@@ -57,7 +57,6 @@ func (s *tmuxSession) waitFor(text string) {
 	s.t.Fatalf("the screen never showed %q:\n%s", text, s.run("capture-pane", "-p"))
 }
 
-
 // TestExploreTmuxWidenThenQuit: widening the terminal and then quitting
 // leaves no frame lines in the scrollback (issue 14, point 7); before the
 // fix a 100-column frame widened to 101 or 160 left 15 lines.
