@@ -134,7 +134,7 @@ type prompt struct {
 
 func (p *prompt) view() string {
 	if p.confirm {
-		return p.question + " [y/N] " + p.input.View()
+		return p.question // one key answers: there is nothing to type into
 	}
 	return p.question + " " + p.input.View()
 }
@@ -147,8 +147,11 @@ func (m *Model) startExtract() tea.Cmd {
 	case !m.loaded:
 		m.status = "extraction is possible once every layer is read"
 		return nil
-	case m.tree.Removed(n):
-		m.status = tree.Printable(m.c.Result.FS.Path(n)) + " is removed in this view: there is nothing to extract (pick a layer that has it)"
+	}
+	// At once, before asking for a directory: a removed entry says so,
+	// naming the layer that removed it.
+	if err := extract.Check(m.c.Result, n, m.tree.Layer()); err != nil {
+		m.status = err.Error()
 		return nil
 	}
 	in := textinput.New()
@@ -157,32 +160,46 @@ func (m *Model) startExtract() tea.Cmd {
 	in.CursorEnd()
 	cmd := in.Focus()
 	m.prompt = &prompt{input: in, node: n, layer: m.tree.Layer(),
-		question: fmt.Sprintf("extract %s as in layer %d into directory:", m.c.Result.FS.Path(n), m.tree.Layer())}
+		question: fmt.Sprintf("extract %s as in layer %d into directory:", tree.Printable(m.c.Result.FS.Path(n)), m.tree.Layer())}
 	return cmd
 }
 
 func (m *Model) updatePrompt(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.prompt
 	k := m.c.KeyMap
+	if p.confirm {
+		// One key answers; nothing is typed into an input, so no key
+		// after it is swallowed.
+		m.prompt = nil
+		switch msg.String() {
+		case "y", "Y":
+			return m.runExtract(p, true)
+		case "n", "N", "esc", "enter":
+			m.status = "extraction cancelled: nothing overwritten"
+			return nil
+		}
+		m.status = "extraction cancelled: nothing overwritten"
+		cmd := m.key(msg) // any other key cancels, then does what it does
+		if m.status == "" {
+			m.status = "extraction cancelled: nothing overwritten"
+		}
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Cancel):
 		m.prompt, m.status = nil, "extraction cancelled"
 		return nil
 	case key.Matches(msg, k.Accept):
-		if p.confirm {
-			m.prompt = nil
-			if v := p.input.Value(); v == "y" || v == "Y" || v == "yes" {
-				return m.runExtract(p, true)
-			}
-			m.status = "extraction cancelled: nothing overwritten"
+		dest, err := extract.Destination(p.input.Value())
+		if err != nil {
+			m.prompt, m.status = nil, "extraction failed: "+err.Error()
 			return nil
 		}
-		p.dest = p.input.Value()
+		p.dest = dest
 		target := filepath.Join(p.dest, m.c.Result.FS.Name(p.node))
 		if _, err := os.Lstat(target); err == nil {
 			p.confirm = true
-			p.question = target + " exists; overwrite files in it?"
-			p.input.SetValue("")
+			p.question = tree.Printable(target) + " exists; overwrite files in it? [y/N]"
 			return nil
 		}
 		m.prompt = nil
@@ -210,9 +227,13 @@ func (m *Model) runExtract(p *prompt, overwrite bool) tea.Cmd {
 		if err != nil {
 			return extractDoneMsg{"extraction failed: " + err.Error()}
 		}
-		text := fmt.Sprintf("extracted %s, %s, %s (%s) into %s", common.Count(sum.Files, "file", "files"),
+		files := common.Count(sum.Files, "file", "files")
+		if sum.Hardlinks > 0 {
+			files += fmt.Sprintf(" (%s)", common.Count(sum.Hardlinks, "hardlink", "hardlinks"))
+		}
+		text := fmt.Sprintf("extracted %s, %s, %s (%s) into %s", files,
 			common.Count(sum.Dirs, "directory", "directories"), common.Count(sum.Symlinks, "symlink", "symlinks"),
-			humanize.Bytes(uint64(sum.Bytes)), p.dest)
+			humanize.Bytes(uint64(sum.Bytes)), tree.Printable(p.dest))
 		if sum.Skipped > 0 {
 			text += fmt.Sprintf("; skipped %d", sum.Skipped)
 		}

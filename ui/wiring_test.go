@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/layerscope/layerscope/ui/internal/uitest"
+)
+
+// The wiring's scenarios (issue 14, points 8, 10 and 16, and the advice
+// pane of issue 13), run like TestExplorerScenarios at the three sizes.
+// Each runs in a directory of its own (the extraction's "."), set up by
+// prepare; the golden files are read from the package's directory.
+
+type wiredScenario struct {
+	scenario
+	prepare func(t *testing.T, dir string)
+	after   func(t *testing.T, dir string) // checks the directory once the program is over
+}
+
+func runWired(t *testing.T, sc wiredScenario, w, h int) {
+	dir := t.TempDir()
+	if sc.prepare != nil {
+		sc.prepare(t, dir)
+	}
+	pkg, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	m, out := runScenario(t, sc.scenario, w, h)
+	if err := os.Chdir(pkg); err != nil {
+		t.Fatal(err)
+	}
+	uitest.Golden(t, fmt.Sprintf("wired-%s-%dx%d", sc.name, w, h), out)
+	sc.check(t, m, ansi.Strip(out))
+	if sc.after != nil {
+		sc.after(t, dir)
+	}
+}
+
+func TestWiredScenarios(t *testing.T) {
+	for _, sc := range wiredScenarios() {
+		for _, size := range sizes {
+			w, h := size[0], size[1]
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, w, h), func(t *testing.T) { runWired(t, sc, w, h) })
+		}
+	}
+}
+
+func typed(s string) []string { return strings.Split(s, "") }
+
+func fileIs(t *testing.T, p, prefix string) {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil || !strings.HasPrefix(string(b), prefix) {
+		t.Errorf("%s: %q, %v; want it to start with %q", p, b, err, prefix)
+	}
+}
+
+func writeFile(t *testing.T, p, text string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wiredScenarios() []wiredScenario {
+	down := func(n int) []string { return split(strings.TrimSpace(strings.Repeat("j ", n))) }
+	chown := append([]string{"/"}, append(typed("chown-me"), "enter")...)
+	existing := func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "chown-me.txt"), "mine\n") }
+	return []wiredScenario{
+		// 10: x on a removed entry says so at once, naming the layer,
+		// and asks for nothing.
+		{scenario: scenario{"extract-removed", [][]string{append(down(8), "tab"), append([]string{"/"}, append(typed("delete-me"), "enter")...), {"x"}},
+			func(t *testing.T, m *Model, s string) {
+				if m.prompt != nil {
+					t.Error("x on a removed entry asks for a directory")
+				}
+				want(t, footerLine(s), "delete-me.txt cannot be extracted: layer 8 removed it")
+			}}},
+		// 10: the overwrite question takes one key: y overwrites.
+		{scenario: scenario{"extract-overwrite-y", [][]string{{"G", "v", "tab"}, chown, {"x", "enter"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "chown-me.txt exists; overwrite files in it? [y/N]")
+				wantNot(t, footerLine(s), "[y/N] .") // no input to type into
+			}}, prepare: existing},
+		{scenario: scenario{"extract-overwritten", [][]string{{"G", "v", "tab"}, chown, {"x", "enter"}, {"y"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "extracted 1 file, 0 directories, 0 symlinks (40 B) into .")
+			}}, prepare: existing,
+			after: func(t *testing.T, dir string) { fileIs(t, filepath.Join(dir, "chown-me.txt"), "owned by root at first") }},
+		// 10: any other key cancels and does what it does: k moves up.
+		{scenario: scenario{"extract-question-then-k", [][]string{{"G", "v", "tab"}, chown, {"x", "enter"}, {"k"}},
+			func(t *testing.T, m *Model, s string) {
+				if m.prompt != nil {
+					t.Error("the question is still open")
+				}
+				want(t, footerLine(s), "extraction cancelled: nothing overwritten")
+				want(t, statusLine(s), "/data  dir") // k moved the cursor
+			}}, prepare: existing,
+			after: func(t *testing.T, dir string) { fileIs(t, filepath.Join(dir, "chown-me.txt"), "mine") }},
+		// 10: a hardlink among the extracted files is counted as one.
+		{scenario: scenario{"extract-hardlinks", [][]string{{"G", "v", "tab"}, append([]string{"/"}, append(typed("data"), "enter")...), {"x", "enter"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "extracted 14 files (2 hardlinks), 17 directories")
+			}}},
+	}
+}
+
+// TestExtractToHome (10): "~/x" is x in the home directory, not ./~.
+func TestExtractToHome(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	m := loaded(t, 80, 24, true)
+	keys(m, append(append([]string{"G", "v", "tab", "/"}, typed("chown-me")...), "enter", "x", "ctrl+u")...)
+	keys(m, typed("~/out")...)
+	_, cmd := m.Update(keyMsg("enter"))
+	for _, msg := range quickMsgs(cmd) {
+		m.Update(msg)
+	}
+	fileIs(t, filepath.Join(home, "out", "chown-me.txt"), "owned by root at first")
+	want(t, m.status, "into "+filepath.Join(home, "out"))
+	if _, err := os.Lstat("~"); err == nil {
+		t.Error("a directory named ~ was made")
+	}
+}
