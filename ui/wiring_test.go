@@ -96,7 +96,9 @@ func wiredScenarios() []wiredScenario {
 			func(t *testing.T, m *Model, s string) {
 				want(t, footerLine(s), "extracted 1 file, 0 directories, 0 symlinks (40 B) into .")
 			}}, prepare: existing,
-			after: func(t *testing.T, dir string) { fileIs(t, filepath.Join(dir, "chown-me.txt"), "owned by root at first") }},
+			after: func(t *testing.T, dir string) {
+				fileIs(t, filepath.Join(dir, "chown-me.txt"), "owned by root at first")
+			}},
 		// 10: any other key cancels and does what it does: k moves up.
 		{scenario: scenario{"extract-question-then-k", [][]string{{"G", "v", "tab"}, chown, {"x", "enter"}, {"k"}},
 			func(t *testing.T, m *Model, s string) {
