@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/ui/clipboard"
 	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/filetree"
 	"github.com/layerscope/layerscope/ui/keymap"
@@ -62,6 +63,7 @@ type Model struct {
 	progress      analysis.Progress
 	status        string
 	prompt        *prompt
+	copier        *clipboard.Copier
 	quitting      bool // the last frame is empty: see View
 }
 
@@ -81,6 +83,7 @@ func New(ctx context.Context, open Opener, cfg Config) *Model {
 		cancel: cancel,
 		open:   open,
 		load:   newLoader(),
+		copier: clipboard.New(),
 		help:   help.New(),
 		isDark: true,
 	}
@@ -191,6 +194,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.wheel(msg)
 	case extractDoneMsg:
 		m.status = msg.text
+		return m, nil
+	case clipboard.CopiedMsg:
+		m.status = msg.Status()
 		return m, nil
 	case common.StatusMsg:
 		m.status = string(msg)

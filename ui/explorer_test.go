@@ -266,7 +266,7 @@ func scenarios() []scenario {
 			}},
 		// 15: the changes since the base: a file added and deleted above
 		// the base is not in the change set, though layer 16 deleted it.
-		{"since-base", [][]string{{"G", "c"}},
+		{"since-base", [][]string{{"G", "b"}},
 			func(t *testing.T, m *Model, s string) {
 				want(t, right(m, s), "changes since the base, layers 1–16", "big-overwritten.bin")
 				wantNot(t, right(m, s), "big-deleted.bin")

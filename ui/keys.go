@@ -61,6 +61,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openHistory()
 	case key.Matches(msg, k.Extract):
 		return m.startExtract()
+	case key.Matches(msg, k.CopyPath):
+		return m.copyPath()
+	case key.Matches(msg, k.CopyCommand):
+		return m.copyCommand()
 	}
 	return m.tree.Update(msg)
 }
@@ -79,6 +83,9 @@ func (m *Model) layerKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Extract):
 		m.status = "x extracts a path: pick it in the tree (enter or tab), then press x"
+		return nil
+	case key.Matches(msg, k.CopyPath, k.CopyCommand):
+		m.status = "c and C copy a path: pick it in the tree (enter or tab), then press c or C"
 		return nil
 	case key.Matches(msg, k.ViewMode, k.SinceBase, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified,
 		k.Sort, k.Attributes, k.NextMatch, k.PrevMatch, k.ToggleAll, k.Cancel):

@@ -1,11 +1,17 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"time"
+
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -76,7 +82,22 @@ func wiredScenarios() []wiredScenario {
 	down := func(n int) []string { return split(strings.TrimSpace(strings.Repeat("j ", n))) }
 	chown := append([]string{"/"}, append(typed("chown-me"), "enter")...)
 	existing := func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "chown-me.txt"), "mine\n") }
+	osc52 := func(t *testing.T, _ string) { t.Setenv("SSH_TTY", "/dev/pts/9") } // OSC 52 only, as over SSH
 	return []wiredScenario{
+		// 16: c copies the path, C the command (this fixture is an
+		// archive: no engine has it, so the path, and the footer says so).
+		{scenario: scenario{"copy-path", [][]string{{"G", "v", "tab"}, chown, {"c"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "copied /data/chown-me.txt (OSC 52)")
+			}}, prepare: osc52},
+		{scenario: scenario{"copy-command-archive", [][]string{{"G", "v", "tab"}, chown, {"C"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "copied /data/chown-me.txt; C needs the image in Docker or Podman (OSC 52)")
+			}}, prepare: osc52},
+		{scenario: scenario{"copy-from-layers", [][]string{{"c"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "c and C copy a path: pick it in the tree")
+			}}, prepare: osc52},
 		// 10: x on a removed entry says so at once, naming the layer,
 		// and asks for nothing.
 		{scenario: scenario{"extract-removed", [][]string{append(down(8), "tab"), append([]string{"/"}, append(typed("delete-me"), "enter")...), {"x"}},
@@ -133,4 +154,51 @@ func TestExtractToHome(t *testing.T) {
 	if _, err := os.Lstat("~"); err == nil {
 		t.Error("a directory named ~ was made")
 	}
+}
+
+// TestCopySendsOSC52 (16): c writes the path to the terminal as OSC 52,
+// C the docker command for an image that Docker has.
+func TestCopySendsOSC52(t *testing.T) {
+	t.Setenv("SSH_TTY", "/dev/pts/9")
+	for _, c := range []struct {
+		key, source, want string
+	}{
+		{"c", "docker-archive (x.tar)", "/data/chown-me.txt"},
+		{"C", "docker (unix:///var/run/docker.sock)", `id=$(docker create 'basic:latest' true) && { docker cp "$id":'/data/chown-me.txt' .;`},
+		{"C", "podman (unix:///run/podman.sock)", `id=$(podman create 'basic:latest' true)`},
+	} {
+		t.Run(c.key+" "+c.source, func(t *testing.T) {
+			m := loaded(t, 80, 24, true)
+			m.img.Info.Source, m.img.Info.Name = c.source, "basic:latest"
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+			press(tm, append(append([]string{"G", "v", "tab", "/"}, typed("chown-me")...), "enter", c.key)...)
+			var got string
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+				got = osc52Text(b)
+				return got != "" && bytes.Contains(b, []byte("copied ")) // and the footer reports it
+			}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			finish(t, tm)
+			if !strings.HasPrefix(got, c.want) {
+				t.Errorf("copied %q, want it to start with %q", got, c.want)
+			}
+		})
+	}
+}
+
+// osc52Text is the text of the first OSC 52 clipboard sequence in b, ""
+// while there is none whole.
+func osc52Text(b []byte) string {
+	_, rest, ok := bytes.Cut(b, []byte("\x1b]52;c;"))
+	if !ok {
+		return ""
+	}
+	end := bytes.IndexAny(rest, "\x07\x1b")
+	if end < 0 {
+		return ""
+	}
+	text, err := base64.StdEncoding.DecodeString(string(rest[:end]))
+	if err != nil {
+		return "undecodable: " + err.Error()
+	}
+	return string(text)
 }
