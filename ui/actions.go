@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 
 	"charm.land/bubbles/v2/key"
@@ -55,24 +54,43 @@ func (m *Model) openContents() tea.Cmd {
 		m.status = err.Error()
 		return nil
 	}
-	return m.setOverlay(asPane(pager.New(m.c, fmt.Sprintf("%s (layer %d)", f.Path, e.Layer), f.Size, f.Open)))
+	title := fmt.Sprintf("%s (layer %d)", tree.Printable(f.Path), e.Layer)
+	if e.Type == tree.TypeHardlink { // the bytes are the target's, maybe from another layer
+		title = fmt.Sprintf("%s ⇒ %s (hardlink, bytes of layer %d)", tree.Printable(f.Path), tree.Printable(res.FS.LinkTarget(e)), f.Layer)
+	}
+	return m.setOverlay(pager.New(m.c, title, f.Size, f.Open))
 }
 
-// followLink puts the cursor on a symlink's target, resolved against the
-// link's directory.
+// followLink resolves a symlink inside the image as the tree's layer has
+// it (pager.FollowLink: symlinks on the way, ".." stops at the root): a
+// file target opens in the pager, a directory target gets the cursor,
+// and a target not in the image is named in the footer.
 func (m *Model) followLink(e *tree.Entry) tea.Cmd {
-	fs := m.c.Result.FS
-	target := fs.LinkTarget(e)
-	if !path.IsAbs(target) {
-		target = path.Join(path.Dir(fs.Path(e.Node)), target)
-	}
-	target = path.Clean("/" + target)
-	if _, ok := fs.Lookup(target); !ok {
-		m.status = tree.Printable(fs.Path(e.Node)) + " points to " + tree.Printable(target) + ", which no layer has"
+	res := m.c.Result
+	name := res.FS.Path(e.Node)
+	l := pager.FollowLink(res.FS, e.Node, m.tree.Layer())
+	switch {
+	case l.Problem != "":
+		m.status = l.Message(name)
+		return nil
+	case l.IsDir(res.FS):
+		m.jumpTo(l.Path, -1)
+		if m.status == "" {
+			m.status = l.Message(name)
+		}
 		return nil
 	}
-	m.jumpTo(target, -1)
-	return nil
+	t := res.FS.Entry(l.Entry)
+	if t.Type != tree.TypeFile && t.Type != tree.TypeHardlink {
+		m.status = l.Message(name) + ": a " + t.Type.String() + ", nothing to show"
+		return nil
+	}
+	f, err := content.Locate(res, l.Entry)
+	if err != nil {
+		m.status = err.Error()
+		return nil
+	}
+	return m.setOverlay(pager.New(m.c, fmt.Sprintf("%s → %s (layer %d)", tree.Printable(name), tree.Printable(l.Path), f.Layer), f.Size, f.Open))
 }
 
 func (m *Model) openHistory() tea.Cmd {
@@ -80,7 +98,7 @@ func (m *Model) openHistory() tea.Cmd {
 	if n == tree.Root {
 		return nil
 	}
-	return m.setOverlay(asPane(history.New(m.c, n)))
+	return m.setOverlay(history.New(m.c, n))
 }
 
 func (m *Model) openWaste() tea.Cmd {

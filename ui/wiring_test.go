@@ -83,7 +83,30 @@ func wiredScenarios() []wiredScenario {
 	chown := append([]string{"/"}, append(typed("chown-me"), "enter")...)
 	existing := func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "chown-me.txt"), "mine\n") }
 	osc52 := func(t *testing.T, _ string) { t.Setenv("SSH_TTY", "/dev/pts/9") } // OSC 52 only, as over SSH
+	find := func(name string) []string { return append([]string{"/"}, append(typed(name), "enter")...) }
 	return []wiredScenario{
+		// 8: a symlink to a directory puts the cursor there and says
+		// where it points; a dangling one says why it leads nowhere.
+		{scenario: scenario{"symlink-to-dir", [][]string{{"G", "v", "tab"}, find("to-dir"), {"enter"}},
+			func(t *testing.T, m *Model, s string) {
+				if m.overlay != nil {
+					t.Error("a directory target opened a pane")
+				}
+				want(t, statusLine(s), "/data/new-dir  dir")
+			}}},
+		{scenario: scenario{"symlink-dangling", [][]string{{"G", "v", "tab"}, find("dangling"), {"enter"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, footerLine(s), "/links/dangling → /does/not/exist: /does is not in the image")
+			}}},
+		// 8: a hardlink's pager names its target and the layer of the
+		// bytes, and shows them.
+		{scenario: scenario{"hardlink-title", [][]string{{"G", "v", "tab"}, find("link-target"), {"enter"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, right(m, s), "/data/link-target.txt ⇒ /data/hardl", "target of a hardlink made in a later layer")
+				if m.width >= 200 { // the whole title: the layer of the bytes and their size
+					want(t, right(m, s), "/data/link-target.txt ⇒ /data/hardlink-to-lower.txt (hardlink, bytes of layer 12) · 43 B")
+				}
+			}}},
 		// 16: c copies the path, C the command (this fixture is an
 		// archive: no engine has it, so the path, and the footer says so).
 		{scenario: scenario{"copy-path", [][]string{{"G", "v", "tab"}, chown, {"c"}},
