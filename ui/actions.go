@@ -13,6 +13,7 @@ import (
 	"github.com/layerscope/layerscope/analysis/content"
 	"github.com/layerscope/layerscope/analysis/extract"
 	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/advice"
 	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/history"
 	"github.com/layerscope/layerscope/ui/largest"
@@ -107,6 +108,17 @@ func (m *Model) openWaste() tea.Cmd {
 		return nil
 	}
 	return m.setOverlay(waste.New(m.c))
+}
+
+// openAdvice lists the findings (how to shrink the image, the secrets it
+// ships). They are known once every layer is read and verified: the
+// verification reads the bytes the secrets scan looks at.
+func (m *Model) openAdvice() tea.Cmd {
+	if !m.verified {
+		m.status = "the advice is known once every layer is read and checked"
+		return nil
+	}
+	return m.setOverlay(advice.New(m.c))
 }
 
 // openLargest lists the files of the tree's view, largest first.

@@ -58,6 +58,7 @@ type Model struct {
 
 	width, height int
 	loaded        bool
+	verified      bool // the verification (and with it the secrets scan) is over
 	err           error
 	export        exportMsg
 	progress      analysis.Progress
@@ -181,6 +182,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.Result != nil {
 			m.c.Result.ApplyVerification(msg.v)
 		}
+		m.verified = true
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:
 		cmd := m.key(msg)

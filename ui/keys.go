@@ -46,6 +46,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openWaste()
 	case key.Matches(msg, k.Largest):
 		return m.openLargest()
+	case key.Matches(msg, k.Advice):
+		return m.openAdvice()
 	case key.Matches(msg, k.Filter):
 		// The filter is the tree's, but / works from either pane.
 		m.setFocus(focusTree)

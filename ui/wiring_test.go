@@ -11,10 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/advice"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
 
@@ -85,6 +88,32 @@ func wiredScenarios() []wiredScenario {
 	osc52 := func(t *testing.T, _ string) { t.Setenv("SSH_TTY", "/dev/pts/9") } // OSC 52 only, as over SSH
 	find := func(name string) []string { return append([]string{"/"}, append(typed(name), "enter")...) }
 	return []wiredScenario{
+		// 13: A lists the advice from either pane; enter shows the
+		// finding's path in the tree at its layer.
+		{scenario: scenario{"advice", [][]string{{"A"}},
+			func(t *testing.T, m *Model, s string) {
+				want(t, right(m, s), "Advice (")
+				if _, ok := m.overlay.(*advice.Model); !ok {
+					t.Errorf("the pane is %T", m.overlay)
+				}
+			}}},
+		{scenario: scenario{"advice-jump", [][]string{{"tab", "A"}, {"enter"}},
+			func(t *testing.T, m *Model, s string) {
+				if m.overlay != nil || m.focus != focusTree {
+					t.Errorf("enter left the advice open (%T)", m.overlay)
+				}
+				f := m.c.Result.Advice().Findings[0]
+				want(t, statusLine(s), tree.Printable(f.Paths[0])+"  ")
+				if m.layers.Selected() != f.Layer {
+					t.Errorf("layer %d selected, the finding is in %d", m.layers.Selected(), f.Layer)
+				}
+			}}},
+		{scenario: scenario{"advice-esc", [][]string{{"A"}, {"esc"}},
+			func(t *testing.T, m *Model, s string) {
+				if m.overlay != nil {
+					t.Error("esc left the advice open")
+				}
+			}}},
 		// 8: a symlink to a directory puts the cursor there and says
 		// where it points; a dangling one says why it leads nowhere.
 		{scenario: scenario{"symlink-to-dir", [][]string{{"G", "v", "tab"}, find("to-dir"), {"enter"}},
@@ -224,4 +253,29 @@ func osc52Text(b []byte) string {
 		return "undecodable: " + err.Error()
 	}
 	return string(text)
+}
+
+// TestAdviceWhileLoading (13): A before the verification is over says
+// why and opens nothing (the secrets scan reads what it reads).
+func TestAdviceWhileLoading(t *testing.T) {
+	m := newApp(t, "basic.docker.tar", true)
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.load.start(m.ctx, m.open, m.cfg.Analysis)
+	for {
+		msg := <-m.load.events
+		m.Update(msg)
+		if _, ok := msg.(loadedMsg); ok {
+			break
+		}
+	}
+	keys(m, "A")
+	if m.overlay != nil {
+		t.Error("the advice opened before the verification")
+	}
+	want(t, footerLine(screen(m)), "the advice is known once every layer is read and checked")
+	m.Update(<-m.load.events) // the verification
+	keys(m, "A")
+	if _, ok := m.overlay.(*advice.Model); !ok {
+		t.Errorf("after the verification A opens %T", m.overlay)
+	}
 }
