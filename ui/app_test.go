@@ -16,6 +16,7 @@ import (
 
 	"github.com/layerscope/layerscope/analysis/source"
 	"github.com/layerscope/layerscope/ui/common"
+	"github.com/layerscope/layerscope/ui/config"
 	"github.com/layerscope/layerscope/ui/details"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
@@ -41,8 +42,11 @@ func fileOpener(path string, wrap func(v1.Image) v1.Image) Opener {
 	}
 }
 
+// newApp is the explorer as a user gets it without a config file (the
+// attribute columns on), with the CLI's default base layers.
 func newApp(t *testing.T, name string, noColor bool) *Model {
-	m := New(context.Background(), fixtureOpener(name), Config{NoColor: noColor, BaseLayers: 1}) // the CLI's default
+	d := config.Default()
+	m := New(context.Background(), fixtureOpener(name), Config{KeyMap: d.KeyMap, Palette: d.Palette, Tree: d.Tree, NoColor: noColor, BaseLayers: 1})
 	t.Cleanup(func() { m.Close() })
 	return m
 }
