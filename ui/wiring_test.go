@@ -279,3 +279,23 @@ func TestAdviceWhileLoading(t *testing.T) {
 		t.Errorf("after the verification A opens %T", m.overlay)
 	}
 }
+
+// TestWheelInPager (8): the wheel over the right column scrolls the
+// contents open there (busybox's hex dump), not the tree behind it.
+func TestWheelInPager(t *testing.T) {
+	tm := teatest.NewTestModel(t, loaded(t, 80, 24, true), teatest.WithInitialTermSize(80, 24))
+	press(tm, append(append([]string{"G", "v", "tab", "/"}, typed("busybox")...), "enter", "enter")...)
+	waitFor(t, tm, "00000000")
+	tm.Send(tea.MouseWheelMsg{X: 60, Y: 10, Button: tea.MouseWheelDown})
+	time.Sleep(200 * time.Millisecond)
+	if err := tm.Quit(); err != nil { // q would close the pager
+		t.Fatal(err)
+	}
+	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	if m.overlay == nil {
+		t.Fatal("the pager is not open")
+	}
+	if v := ansi.Strip(m.overlay.View()); strings.Contains(v, "00000000 ") || !strings.Contains(v, "0000") {
+		t.Errorf("the wheel did not scroll the hex dump:\n%s", v)
+	}
+}
