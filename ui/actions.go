@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 
 	"charm.land/bubbles/v2/key"
@@ -14,6 +13,7 @@ import (
 	"github.com/layerscope/layerscope/analysis/content"
 	"github.com/layerscope/layerscope/analysis/extract"
 	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/advice"
 	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/history"
 	"github.com/layerscope/layerscope/ui/largest"
@@ -55,24 +55,43 @@ func (m *Model) openContents() tea.Cmd {
 		m.status = err.Error()
 		return nil
 	}
-	return m.setOverlay(asPane(pager.New(m.c, fmt.Sprintf("%s (layer %d)", f.Path, e.Layer), f.Size, f.Open)))
+	title := fmt.Sprintf("%s (layer %d)", tree.Printable(f.Path), e.Layer)
+	if e.Type == tree.TypeHardlink { // the bytes are the target's, maybe from another layer
+		title = fmt.Sprintf("%s ⇒ %s (hardlink, bytes of layer %d)", tree.Printable(f.Path), tree.Printable(res.FS.LinkTarget(e)), f.Layer)
+	}
+	return m.setOverlay(pager.New(m.c, title, f.Size, f.Open))
 }
 
-// followLink puts the cursor on a symlink's target, resolved against the
-// link's directory.
+// followLink resolves a symlink inside the image as the tree's layer has
+// it (pager.FollowLink: symlinks on the way, ".." stops at the root): a
+// file target opens in the pager, a directory target gets the cursor,
+// and a target not in the image is named in the footer.
 func (m *Model) followLink(e *tree.Entry) tea.Cmd {
-	fs := m.c.Result.FS
-	target := fs.LinkTarget(e)
-	if !path.IsAbs(target) {
-		target = path.Join(path.Dir(fs.Path(e.Node)), target)
-	}
-	target = path.Clean("/" + target)
-	if _, ok := fs.Lookup(target); !ok {
-		m.status = tree.Printable(fs.Path(e.Node)) + " points to " + tree.Printable(target) + ", which no layer has"
+	res := m.c.Result
+	name := res.FS.Path(e.Node)
+	l := pager.FollowLink(res.FS, e.Node, m.tree.Layer())
+	switch {
+	case l.Problem != "":
+		m.status = l.Message(name)
+		return nil
+	case l.IsDir(res.FS):
+		m.jumpTo(l.Path, -1)
+		if m.status == "" {
+			m.status = l.Message(name)
+		}
 		return nil
 	}
-	m.jumpTo(target, -1)
-	return nil
+	t := res.FS.Entry(l.Entry)
+	if t.Type != tree.TypeFile && t.Type != tree.TypeHardlink {
+		m.status = l.Message(name) + ": a " + t.Type.String() + ", nothing to show"
+		return nil
+	}
+	f, err := content.Locate(res, l.Entry)
+	if err != nil {
+		m.status = err.Error()
+		return nil
+	}
+	return m.setOverlay(pager.New(m.c, fmt.Sprintf("%s → %s (layer %d)", tree.Printable(name), tree.Printable(l.Path), f.Layer), f.Size, f.Open))
 }
 
 func (m *Model) openHistory() tea.Cmd {
@@ -80,7 +99,7 @@ func (m *Model) openHistory() tea.Cmd {
 	if n == tree.Root {
 		return nil
 	}
-	return m.setOverlay(asPane(history.New(m.c, n)))
+	return m.setOverlay(history.New(m.c, n))
 }
 
 func (m *Model) openWaste() tea.Cmd {
@@ -89,6 +108,17 @@ func (m *Model) openWaste() tea.Cmd {
 		return nil
 	}
 	return m.setOverlay(waste.New(m.c))
+}
+
+// openAdvice lists the findings (how to shrink the image, the secrets it
+// ships). They are known once every layer is read and verified: the
+// verification reads the bytes the secrets scan looks at.
+func (m *Model) openAdvice() tea.Cmd {
+	if !m.verified {
+		m.status = "the advice is known once every layer is read and checked"
+		return nil
+	}
+	return m.setOverlay(advice.New(m.c))
 }
 
 // openLargest lists the files of the tree's view, largest first.
@@ -134,7 +164,7 @@ type prompt struct {
 
 func (p *prompt) view() string {
 	if p.confirm {
-		return p.question + " [y/N] " + p.input.View()
+		return p.question // one key answers: there is nothing to type into
 	}
 	return p.question + " " + p.input.View()
 }
@@ -147,8 +177,11 @@ func (m *Model) startExtract() tea.Cmd {
 	case !m.loaded:
 		m.status = "extraction is possible once every layer is read"
 		return nil
-	case m.tree.Removed(n):
-		m.status = tree.Printable(m.c.Result.FS.Path(n)) + " is removed in this view: there is nothing to extract (pick a layer that has it)"
+	}
+	// At once, before asking for a directory: a removed entry says so,
+	// naming the layer that removed it.
+	if err := extract.Check(m.c.Result, n, m.tree.Layer()); err != nil {
+		m.status = err.Error()
 		return nil
 	}
 	in := textinput.New()
@@ -157,32 +190,46 @@ func (m *Model) startExtract() tea.Cmd {
 	in.CursorEnd()
 	cmd := in.Focus()
 	m.prompt = &prompt{input: in, node: n, layer: m.tree.Layer(),
-		question: fmt.Sprintf("extract %s as in layer %d into directory:", m.c.Result.FS.Path(n), m.tree.Layer())}
+		question: fmt.Sprintf("extract %s as in layer %d into directory:", tree.Printable(m.c.Result.FS.Path(n)), m.tree.Layer())}
 	return cmd
 }
 
 func (m *Model) updatePrompt(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.prompt
 	k := m.c.KeyMap
+	if p.confirm {
+		// One key answers; nothing is typed into an input, so no key
+		// after it is swallowed.
+		m.prompt = nil
+		switch msg.String() {
+		case "y", "Y":
+			return m.runExtract(p, true)
+		case "n", "N", "esc", "enter":
+			m.status = "extraction cancelled: nothing overwritten"
+			return nil
+		}
+		m.status = "extraction cancelled: nothing overwritten"
+		cmd := m.key(msg) // any other key cancels, then does what it does
+		if m.status == "" {
+			m.status = "extraction cancelled: nothing overwritten"
+		}
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Cancel):
 		m.prompt, m.status = nil, "extraction cancelled"
 		return nil
 	case key.Matches(msg, k.Accept):
-		if p.confirm {
-			m.prompt = nil
-			if v := p.input.Value(); v == "y" || v == "Y" || v == "yes" {
-				return m.runExtract(p, true)
-			}
-			m.status = "extraction cancelled: nothing overwritten"
+		dest, err := extract.Destination(p.input.Value())
+		if err != nil {
+			m.prompt, m.status = nil, "extraction failed: "+err.Error()
 			return nil
 		}
-		p.dest = p.input.Value()
+		p.dest = dest
 		target := filepath.Join(p.dest, m.c.Result.FS.Name(p.node))
 		if _, err := os.Lstat(target); err == nil {
 			p.confirm = true
-			p.question = target + " exists; overwrite files in it?"
-			p.input.SetValue("")
+			p.question = tree.Printable(target) + " exists; overwrite files in it? [y/N]"
 			return nil
 		}
 		m.prompt = nil
@@ -210,9 +257,13 @@ func (m *Model) runExtract(p *prompt, overwrite bool) tea.Cmd {
 		if err != nil {
 			return extractDoneMsg{"extraction failed: " + err.Error()}
 		}
-		text := fmt.Sprintf("extracted %s, %s, %s (%s) into %s", common.Count(sum.Files, "file", "files"),
+		files := common.Count(sum.Files, "file", "files")
+		if sum.Hardlinks > 0 {
+			files += fmt.Sprintf(" (%s)", common.Count(sum.Hardlinks, "hardlink", "hardlinks"))
+		}
+		text := fmt.Sprintf("extracted %s, %s, %s (%s) into %s", files,
 			common.Count(sum.Dirs, "directory", "directories"), common.Count(sum.Symlinks, "symlink", "symlinks"),
-			humanize.Bytes(uint64(sum.Bytes)), p.dest)
+			humanize.Bytes(uint64(sum.Bytes)), tree.Printable(p.dest))
 		if sum.Skipped > 0 {
 			text += fmt.Sprintf("; skipped %d", sum.Skipped)
 		}

@@ -5,11 +5,13 @@ package ui
 
 import (
 	"context"
+	"runtime"
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/layerscope/layerscope/analysis"
+	"github.com/layerscope/layerscope/ui/clipboard"
 	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/filetree"
 	"github.com/layerscope/layerscope/ui/keymap"
@@ -57,11 +59,19 @@ type Model struct {
 
 	width, height int
 	loaded        bool
+	verified      bool // the verification (and with it the secrets scan) is over
 	err           error
 	export        exportMsg
 	progress      analysis.Progress
 	status        string
 	prompt        *prompt
+	copier        *clipboard.Copier
+	quitting      bool // the last frame is empty: see View
+	// idle runs once loading and verification are over. By default it
+	// leaves the runtime one processor: the explorer needs no parallelism
+	// then, and fewer Ps wake up for each of the renderer's ticks (idle
+	// wake-ups 290/s → 230/s, measured in tmux). Tests clear it.
+	idle func()
 }
 
 // New returns the explorer for the image open opens.
@@ -80,6 +90,8 @@ func New(ctx context.Context, open Opener, cfg Config) *Model {
 		cancel: cancel,
 		open:   open,
 		load:   newLoader(),
+		copier: clipboard.New(),
+		idle:   func() { runtime.GOMAXPROCS(1) },
 		help:   help.New(),
 		isDark: true,
 	}
@@ -177,6 +189,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.Result != nil {
 			m.c.Result.ApplyVerification(msg.v)
 		}
+		m.verified = true
+		if m.idle != nil {
+			m.idle()
+		}
 		return m, nil // loading is over: nothing more to wait for
 	case tea.KeyPressMsg:
 		cmd := m.key(msg)
@@ -190,6 +206,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.wheel(msg)
 	case extractDoneMsg:
 		m.status = msg.text
+		return m, nil
+	case clipboard.CopiedMsg:
+		m.status = msg.Status()
 		return m, nil
 	case common.StatusMsg:
 		m.status = string(msg)
@@ -246,6 +265,13 @@ func (m *Model) closeOverlay() {
 		m.overlay.Close()
 	}
 	m.overlay = nil
+}
+
+// quit ends the program; every way out goes through it, so that the
+// last frame is empty (see View).
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	return tea.Quit
 }
 
 func (m *Model) setFocus(f focus) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/layerscope/layerscope/analysis/source"
 	"github.com/layerscope/layerscope/ui/common"
+	"github.com/layerscope/layerscope/ui/config"
 	"github.com/layerscope/layerscope/ui/details"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
@@ -41,8 +42,12 @@ func fileOpener(path string, wrap func(v1.Image) v1.Image) Opener {
 	}
 }
 
+// newApp is the explorer as a user gets it without a config file (the
+// attribute columns on), with the CLI's default base layers.
 func newApp(t *testing.T, name string, noColor bool) *Model {
-	m := New(context.Background(), fixtureOpener(name), Config{NoColor: noColor, BaseLayers: 1}) // the CLI's default
+	d := config.Default()
+	m := New(context.Background(), fixtureOpener(name), Config{KeyMap: d.KeyMap, Palette: d.Palette, Tree: d.Tree, NoColor: noColor, BaseLayers: 1})
+	m.idle = nil // the test process keeps its processors
 	t.Cleanup(func() { m.Close() })
 	return m
 }
@@ -256,5 +261,76 @@ func TestIdleDrawsNothing(t *testing.T) {
 	m := loaded(t, 120, 36, true)
 	if _, cmd := m.Update(loadedMsg{}); cmd != nil {
 		t.Error("the loaded explorer still schedules work")
+	}
+}
+
+// TestQuitLeavesEmptyFrame: every way out (q, ctrl+c, q on the loading
+// screen) makes the last frame empty while keeping the alternate screen,
+// so that a terminal widened meanwhile has no full-width lines to reflow
+// into the scrollback (issue 14, point 7).
+func TestQuitLeavesEmptyFrame(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		loaded bool
+		keys   []string
+	}{
+		{"q", true, []string{"q"}},
+		{"ctrl+c", true, []string{"ctrl+c"}},
+		{"ctrl+c in a pane", true, []string{"tab", "i", "ctrl+c"}},
+		{"q while loading", false, []string{"q"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var m *Model
+			if c.loaded {
+				m = loaded(t, 101, 30, true)
+			} else {
+				m = newApp(t, "basic.docker.tar", true)
+				m.Update(tea.WindowSizeMsg{Width: 101, Height: 30})
+			}
+			if m.View().Content == "" {
+				t.Fatal("the screen is empty before quitting")
+			}
+			var cmd tea.Cmd
+			for _, k := range c.keys {
+				_, cmd = m.Update(keyMsg(k))
+			}
+			if cmd == nil {
+				t.Fatal("no command after the last key")
+			}
+			if _, ok := cmd().(tea.QuitMsg); !ok {
+				t.Fatal("the last key does not quit")
+			}
+			v := m.View()
+			if v.Content != "" || !v.AltScreen {
+				t.Errorf("last frame: %d bytes, alt screen %v; want empty, true", len(v.Content), v.AltScreen)
+			}
+		})
+	}
+}
+
+// TestIdleHookAfterVerification (point 6): the idle hook (by default one
+// processor for the runtime) runs once, when the verification is over,
+// not while layers are read.
+func TestIdleHookAfterVerification(t *testing.T) {
+	m := newApp(t, "basic.docker.tar", true)
+	calls := 0
+	m.idle = func() { calls++ }
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.load.start(m.ctx, m.open, m.cfg.Analysis)
+	for {
+		msg := <-m.load.events
+		if _, ok := msg.(verifiedMsg); ok && calls != 0 {
+			t.Fatalf("the hook ran %d times before the verification", calls)
+		}
+		m.Update(msg)
+		if _, ok := msg.(verifiedMsg); ok {
+			break
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the hook ran %d times, want 1", calls)
+	}
+	if New(context.Background(), nil, Config{}).idle == nil {
+		t.Error("the explorer has no idle hook by default")
 	}
 }

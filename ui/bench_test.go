@@ -28,6 +28,7 @@ func BenchmarkFirstScreen(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		m := New(context.Background(), open, Config{NoColor: true})
+		m.idle = nil // the test process keeps its processors
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 		m.load.start(m.ctx, m.open, m.cfg.Analysis)
 		for {

@@ -258,15 +258,18 @@ func scenarios() []scenario {
 				want(t, right(m, s), "Largest files: changes of layer 3", "big-overwritten.bin")
 				wantNot(t, right(m, s), "busybox")
 			}},
-		// enter on a symlink goes to its target (relative, resolved
-		// against the link's directory).
+		// 8: enter on a symlink to a file opens the target (relative,
+		// resolved against the link's directory) in the pager.
 		{"symlink-enter", [][]string{{"G", "v", "tab"}, {"/", "r", "e", "l", "a", "t", "i", "v", "e", "enter"}, {"enter"}},
 			func(t *testing.T, m *Model, s string) {
-				want(t, statusLine(s), "/data/keep.txt  file · 40 B")
+				want(t, right(m, s), "/links/relative-to-keep → /data/keep.txt (layer")
+				if m.overlay == nil {
+					t.Error("no pager")
+				}
 			}},
 		// 15: the changes since the base: a file added and deleted above
 		// the base is not in the change set, though layer 16 deleted it.
-		{"since-base", [][]string{{"G", "c"}},
+		{"since-base", [][]string{{"G", "b"}},
 			func(t *testing.T, m *Model, s string) {
 				want(t, right(m, s), "changes since the base, layers 1–16", "big-overwritten.bin")
 				wantNot(t, right(m, s), "big-deleted.bin")

@@ -13,7 +13,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case msg.String() == "ctrl+c":
 		m.closeOverlay()
-		return tea.Quit
+		return m.quit()
 	case m.prompt != nil:
 		return m.updatePrompt(msg)
 	case m.helpView != nil:
@@ -24,7 +24,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.helpView.Update(msg)
 	case m.tree == nil:
 		if key.Matches(msg, k.Quit) {
-			return tea.Quit
+			return m.quit()
 		}
 		return nil
 	case m.overlay != nil:
@@ -35,7 +35,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	m.status = ""
 	switch {
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.openHelp()
 		return nil
@@ -46,6 +46,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openWaste()
 	case key.Matches(msg, k.Largest):
 		return m.openLargest()
+	case key.Matches(msg, k.Advice):
+		return m.openAdvice()
 	case key.Matches(msg, k.Filter):
 		// The filter is the tree's, but / works from either pane.
 		m.setFocus(focusTree)
@@ -61,6 +63,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openHistory()
 	case key.Matches(msg, k.Extract):
 		return m.startExtract()
+	case key.Matches(msg, k.CopyPath):
+		return m.copyPath()
+	case key.Matches(msg, k.CopyCommand):
+		return m.copyCommand()
 	}
 	return m.tree.Update(msg)
 }
@@ -79,6 +85,9 @@ func (m *Model) layerKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Extract):
 		m.status = "x extracts a path: pick it in the tree (enter or tab), then press x"
+		return nil
+	case key.Matches(msg, k.CopyPath, k.CopyCommand):
+		m.status = "c and C copy a path: pick it in the tree (enter or tab), then press c or C"
 		return nil
 	case key.Matches(msg, k.ViewMode, k.SinceBase, k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified,
 		k.Sort, k.Attributes, k.NextMatch, k.PrevMatch, k.ToggleAll, k.Cancel):

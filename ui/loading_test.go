@@ -24,6 +24,7 @@ func TestWhileLoading(t *testing.T) {
 	}
 	for _, size := range sizes {
 		m := New(context.Background(), fileOpener(img, nil), Config{NoColor: true})
+		m.idle = nil // the test process keeps its processors
 		t.Cleanup(func() { m.Close() })
 		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 		m.load.start(m.ctx, m.open, m.cfg.Analysis)

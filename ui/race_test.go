@@ -25,6 +25,7 @@ func TestKeysWhileLoading(t *testing.T) {
 	open := fileOpener(img, nil)
 	// One worker and a slow start make sure the keys meet the loading.
 	m := New(context.Background(), open, Config{NoColor: true, Analysis: []analysis.Option{analysis.WithWorkers(1)}})
+	m.idle = nil // the test process keeps its processors
 	t.Cleanup(func() { m.Close() })
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 36))
 	for range 3 {

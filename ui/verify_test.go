@@ -60,6 +60,7 @@ func TestTreeBeforeVerification(t *testing.T) {
 		return &gatedImage{Image: img, gate: gate, opens: map[int]int{}}
 	})
 	m := New(context.Background(), open, Config{NoColor: true})
+	m.idle = nil // the test process keeps its processors
 	defer m.Close()
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
 	m.load.start(m.ctx, m.open, m.cfg.Analysis)

@@ -32,10 +32,13 @@ type geometry struct {
 func (m *Model) geometry() geometry {
 	var g geometry
 	g.bodyH = m.height - 2 // the status line and the footer
-	if m.width >= wide {
+	switch {
+	case m.width >= wide:
 		g.leftW = min(max(m.width*2/5, 34), 90)
-	} else {
+	case m.width >= 80:
 		g.leftW = max(m.width*3/10, min(26, m.width*2/5))
+	default: // the layer list keeps its number, size and a word of command
+		g.leftW = max(m.width*3/10, 18)
 	}
 	g.rightW = m.width - g.leftW
 	g.layersH = max(g.bodyH*2/5, 5)
@@ -64,7 +67,15 @@ func (m *Model) tooSmall() bool { return m.width < minWidth || m.height < minHei
 
 // View draws the screen.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
+	content := m.render()
+	if m.quitting {
+		// Bubbletea draws the view once more before leaving the
+		// alternate screen; a terminal widened meanwhile reflows
+		// full-width lines into the scrollback as that screen is left.
+		// An empty last frame leaves it nothing to reflow.
+		content = ""
+	}
+	v := tea.NewView(content)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "layerscope"

@@ -55,7 +55,9 @@ func explore(cmd *cobra.Command, arg string, fl rootFlags) error {
 		BaseLayers: fl.baseLayers,
 	})
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithOutput(os.Stderr), tea.WithContext(cmd.Context()))
+	// 30 frames a second, not bubbletea's 60: its renderer ticks at the
+	// frame rate even when idle (half the wake-ups; a key waits ≤ 33 ms).
+	p := tea.NewProgram(m, tea.WithOutput(os.Stderr), tea.WithContext(cmd.Context()), tea.WithFPS(30))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return err
 	}

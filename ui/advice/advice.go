@@ -1,8 +1,8 @@
 // Package advice is the explorer's list of findings: how to shrink the
 // image and the secrets it ships, largest first, each naming the layer to
 // fix. The selected finding's message, fix and paths show below the list;
-// enter closes the list and reports a JumpMsg so that the app shows the
-// finding's first path in the tree at its layer.
+// enter reports a common.JumpMsg so that the app closes the list and
+// shows the finding's first path in the tree at its layer.
 package advice
 
 import (
@@ -19,13 +19,7 @@ import (
 	"github.com/layerscope/layerscope/ui/common"
 )
 
-// JumpMsg asks the app to show Path in the tree at Layer.
-type JumpMsg struct {
-	Path  string
-	Layer int
-}
-
-// Model is the list.
+// Model is the list, a common.Pane.
 type Model struct {
 	c *common.Common
 
@@ -52,6 +46,12 @@ func (m *Model) Title() string {
 	}
 	return fmt.Sprintf("Advice (%d %s, %s reclaimable)", n, what, humanize.Bytes(uint64(r.ReclaimableBytes)))
 }
+
+// Init implements common.Pane: the list reads nothing.
+func (m *Model) Init() tea.Cmd { return nil }
+
+// Close implements common.Pane: the list holds nothing.
+func (m *Model) Close() {}
 
 // SetSize sets the inner size.
 func (m *Model) SetSize(w, h int) {
@@ -103,13 +103,13 @@ func (m *Model) scrollTo() {
 	m.offset = max(0, min(m.offset, len(m.findings())-m.rows()))
 }
 
-// Update moves the selection; enter on a finding with a path chooses it,
-// closes the list and returns a command that reports the JumpMsg; esc and
-// q close.
-func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+// Update moves the selection; enter on a finding with a path reports a
+// common.JumpMsg (the app closes the list and shows the path); esc and q
+// report a common.CloseMsg.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return nil, false
+		return nil
 	}
 	km := m.c.KeyMap
 	switch {
@@ -117,13 +117,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 		m.chosen = true
 		p, layer, ok := m.Chosen()
 		if !ok {
-			m.chosen = len(m.findings()) == 0 // an empty list closes; a pathless finding stays
-			return nil, m.chosen
+			m.chosen = false
+			if len(m.findings()) == 0 {
+				return common.CloseCmd(m) // an empty list closes; a pathless finding stays
+			}
+			return nil
 		}
-		return func() tea.Msg { return JumpMsg{Path: p, Layer: layer} }, true
+		return common.JumpCmd(p, layer)
 	case key.Matches(k, km.Cancel, km.Quit):
 		m.chosen = false
-		return nil, true
+		return common.CloseCmd(m)
 	case key.Matches(k, km.Down):
 		m.selectRow(m.selected + 1)
 	case key.Matches(k, km.Up):
@@ -137,7 +140,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 	case key.Matches(k, km.Bottom):
 		m.selectRow(len(m.findings()) - 1)
 	}
-	return nil, false
+	return nil
 }
 
 const (

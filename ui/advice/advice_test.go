@@ -12,6 +12,7 @@ import (
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/analysis/synth"
+	"github.com/layerscope/layerscope/ui/common"
 	"github.com/layerscope/layerscope/ui/internal/uitest"
 )
 
@@ -62,12 +63,27 @@ var (
 	q     = uitest.Key("q")
 )
 
-func press(m *Model, keys ...tea.KeyPressMsg) (cmd tea.Cmd, closed bool) {
+// press sends keys; closed says whether the last one asked the app to
+// drop the list (a close, or a jump, which closes it too).
+func press(m *Model, keys ...tea.KeyPressMsg) (msg tea.Msg, closed bool) {
+	var cmd tea.Cmd
 	for _, k := range keys {
-		cmd, closed = m.Update(k)
+		cmd = m.Update(k)
 	}
-	return cmd, closed
+	if cmd == nil {
+		return nil, false
+	}
+	msg = cmd()
+	switch msg := msg.(type) {
+	case common.CloseMsg:
+		return msg, msg.Pane == m
+	case common.JumpMsg:
+		return msg, true
+	}
+	return msg, false
 }
+
+var _ common.Pane = (*Model)(nil)
 
 func TestGolden(t *testing.T) {
 	res := advised(t)
@@ -129,11 +145,11 @@ func TestKeys(t *testing.T) {
 				t.Fatalf("%v: the selected row %q is not finding %d (%s)", size, sel, c.want, fs[c.want].Kind)
 			}
 		}
-		cmd, closed := press(m, enter)
-		if !closed || cmd == nil {
-			t.Fatalf("enter: closed %v, cmd %v", closed, cmd)
+		msg, closed := press(m, enter)
+		if !closed {
+			t.Fatalf("enter: closed %v, msg %v", closed, msg)
 		}
-		jump, ok := cmd().(JumpMsg)
+		jump, ok := msg.(common.JumpMsg)
 		if !ok || jump.Path != fs[1].Paths[0] || jump.Layer != fs[1].Layer {
 			t.Errorf("enter reports %+v, want %s at layer %d", jump, fs[1].Paths[0], fs[1].Layer)
 		}
@@ -147,13 +163,16 @@ func TestKeys(t *testing.T) {
 	if f := fs[len(fs)-1]; f.Secret == nil || f.Secret.Where != "env" {
 		t.Fatalf("the fixture's last finding is %+v, want the ENV secret", f)
 	}
-	if cmd, closed := press(m, enter); closed || cmd != nil {
+	if msg, closed := press(m, enter); closed || msg != nil {
 		t.Errorf("enter on a pathless finding: closed %v", closed)
 	}
 	for _, k := range []tea.KeyPressMsg{esc, q} {
 		m := New(uitest.Common(res, true))
-		if cmd, closed := press(m, down, k); !closed || cmd != nil {
-			t.Errorf("%v: closed %v", k, closed)
+		if msg, closed := press(m, down, k); !closed {
+			t.Errorf("%v: closed %v (%v)", k, closed, msg)
+		}
+		if _, ok := m.Update(k)().(common.CloseMsg); !ok {
+			t.Errorf("%v: no CloseMsg", k)
 		}
 		if _, _, ok := m.Chosen(); ok {
 			t.Errorf("%v closed with a choice", k)

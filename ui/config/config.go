@@ -66,6 +66,11 @@ type Loaded struct {
 	Tree    filetree.Options
 }
 
+// Default is the configuration without a file: what a user gets.
+func Default() *Loaded {
+	return &Loaded{KeyMap: keymap.DefaultKeyMap(), Palette: styles.DefaultPalette, Tree: filetree.Options{Attributes: true}}
+}
+
 // DefaultPath is $XDG_CONFIG_HOME/layerscope/config.yaml.
 func DefaultPath() string {
 	dir := os.Getenv("XDG_CONFIG_HOME")
@@ -86,7 +91,7 @@ func Load(path string) (*Loaded, error) {
 	if !explicit {
 		path = DefaultPath()
 	}
-	out := &Loaded{KeyMap: keymap.DefaultKeyMap(), Palette: styles.DefaultPalette, Tree: filetree.Options{Attributes: true}}
+	out := Default()
 	b, err := configfile.Read(path)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {

@@ -377,6 +377,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.ToggleDir, k.ToggleAll, k.Parent, k.Open, k.ViewMode, k.SinceBase},
 		{k.HideAdded, k.HideModified, k.HideRemoved, k.HideUnmodified, k.Sort, k.Attributes},
 		{k.Filter, k.FilterRegex, k.NextMatch, k.PrevMatch, k.Cancel},
-		{k.Contents, k.Extract, k.History, k.Waste, k.Largest, k.SwitchPane, k.Quit},
+		{k.Contents, k.Extract, k.History, k.CopyPath, k.CopyCommand},
+		{k.Waste, k.Largest, k.Advice, k.SwitchPane, k.Quit},
 	}
 }

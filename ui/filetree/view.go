@@ -137,12 +137,13 @@ const (
 )
 
 // columns says which attribute columns fit: names come first, so a
-// narrow pane drops the owner, then the permissions; the size stays.
+// narrow pane drops the owner, then the permissions, and below 48 cells
+// (a 60-column terminal) the size too: the status line still has it.
 func (m *Model) columns() (perm, owner, size bool) {
 	if !m.opts.Attributes {
 		return false, false, false
 	}
-	return m.width >= 66, m.width >= 96, true
+	return m.width >= 66, m.width >= 96, m.width >= 48
 }
 
 // header names the columns, as dive does.

@@ -24,7 +24,8 @@ type KeyMap struct {
 	Filter, FilterRegex, Accept, Cancel, NextMatch, PrevMatch key.Binding
 
 	Contents, Extract, History, Waste key.Binding
-	Largest, SinceBase                key.Binding
+	Largest, SinceBase, Advice        key.Binding
+	CopyPath, CopyCommand             key.Binding
 	Help, Quit                        key.Binding
 }
 
@@ -66,10 +67,14 @@ func DefaultKeyMap() *KeyMap {
 		History:  b([]string{"i"}, "i", "history"),
 		Waste:    b([]string{"w"}, "w", "wasted files"),
 		Largest:  b([]string{"L"}, "L", "largest files"),
-		// c: what the image added on top of its base, as one change set.
-		SinceBase: b([]string{"c"}, "c", "changes since base"),
-		Help:      b([]string{"?"}, "?", "all keys"),
-		Quit:      b([]string{"q", "ctrl+c"}, "q", "quit"),
+		// b: what the image added on top of its base, as one change set.
+		SinceBase: b([]string{"b"}, "b", "changes since base"),
+		Advice:    b([]string{"A"}, "A", "advice"),
+		// c and C copy to the clipboard (OSC 52, and the system's).
+		CopyPath:    b([]string{"c"}, "c", "copy path"),
+		CopyCommand: b([]string{"C"}, "C", "copy extract command"),
+		Help:        b([]string{"?"}, "?", "all keys"),
+		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
 }
 
@@ -84,7 +89,8 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"filter": &k.Filter, "filterRegex": &k.FilterRegex, "accept": &k.Accept, "cancel": &k.Cancel,
 		"nextMatch": &k.NextMatch, "prevMatch": &k.PrevMatch,
 		"contents": &k.Contents, "extract": &k.Extract, "history": &k.History, "waste": &k.Waste,
-		"largest": &k.Largest, "sinceBase": &k.SinceBase,
+		"largest": &k.Largest, "sinceBase": &k.SinceBase, "advice": &k.Advice,
+		"copyPath": &k.CopyPath, "copyCommand": &k.CopyCommand,
 		"help": &k.Help, "quit": &k.Quit,
 	}
 }

@@ -222,5 +222,5 @@ func openBinding(b key.Binding) key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, openBinding(k.Contents)},
-		{k.SwitchPane, k.ViewMode, k.SinceBase, k.Waste, k.Largest, k.Help, k.Quit}}
+		{k.SwitchPane, k.ViewMode, k.SinceBase, k.Waste, k.Largest, k.Advice, k.Help, k.Quit}}
 }
