@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '== %s\n' "$*" >&2; }
-packages=(docker.io iptables skopeo umoci busybox-static debootstrap podman docker-registry apache2-utils time)
+packages=(docker.io containerd iptables skopeo umoci busybox-static debootstrap podman docker-registry apache2-utils time tmux)
 goreleaser_version=v2.15.0 # the newest that builds with Go 1.26 from the module proxy
 staticcheck_version=v0.8.2  # honnef.co/go/tools, pinned: a new release must not turn CI red
 goimports_version=v0.52.0   # golang.org/x/tools
