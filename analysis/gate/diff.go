@@ -202,17 +202,7 @@ func SizeGrowth(s diff.Summary, oldSize int64) float64 {
 // EvaluateDiff checks every diff rule against d.
 func EvaluateDiff(d *diff.Diff, rules DiffRules) Outcome {
 	var o Outcome
-	add := func(r RuleResult) {
-		switch r.Status {
-		case Pass:
-			o.Passed++
-		case Fail:
-			o.Failed++
-		default:
-			o.Skipped++
-		}
-		o.Results = append(o.Results, r)
-	}
+	add := o.add
 	growth := func(key string, threshold *int64, actual int64, what string) {
 		if threshold == nil {
 			add(skipped(key))
@@ -310,15 +300,7 @@ type DiffReport struct {
 
 // NewDiffReport combines a diff report with the gate's outcome.
 func NewDiffReport(rep diff.Report, cfg *DiffConfig, o Outcome) DiffReport {
-	result := "PASS"
-	if !o.OK() {
-		result = "FAIL"
-	}
-	w := cfg.Warnings
-	if w == nil {
-		w = []string{}
-	}
-	return DiffReport{Report: rep, Gate: GateReport{Result: result, Config: cfg.File, Warnings: w, Outcome: o}}
+	return DiffReport{Report: rep, Gate: newGateReport(cfg.File, cfg.Warnings, o)}
 }
 
 // WriteDiff renders a diff's gate report in format, with the image gate's

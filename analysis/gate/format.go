@@ -35,15 +35,22 @@ type GateReport struct {
 
 // NewReport combines an analysis report with the gate's outcome.
 func NewReport(rep analysis.Report, cfg *Config, o Outcome) Report {
+	g := newGateReport(cfg.File, cfg.Warnings, o)
+	g.Defaults = cfg.Defaults
+	return Report{Report: rep, Gate: g}
+}
+
+// newGateReport is the verdict of o, with the file the rules came from
+// and the warnings reading it gave (never null in JSON).
+func newGateReport(file string, warnings []string, o Outcome) GateReport {
 	result := "PASS"
 	if !o.OK() {
 		result = "FAIL"
 	}
-	w := cfg.Warnings
-	if w == nil {
-		w = []string{}
+	if warnings == nil {
+		warnings = []string{}
 	}
-	return Report{Report: rep, Gate: GateReport{Result: result, Config: cfg.File, Defaults: cfg.Defaults, Warnings: w, Outcome: o}}
+	return GateReport{Result: result, Config: file, Warnings: warnings, Outcome: o}
 }
 
 // Write renders the report in format. Text uses colour codes: give it a

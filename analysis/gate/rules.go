@@ -58,21 +58,24 @@ type Outcome struct {
 // OK reports whether no rule failed.
 func (o Outcome) OK() bool { return o.Failed == 0 }
 
+// add counts r and appends it.
+func (o *Outcome) add(r RuleResult) {
+	switch r.Status {
+	case Pass:
+		o.Passed++
+	case Fail:
+		o.Failed++
+	default:
+		o.Skipped++
+	}
+	o.Results = append(o.Results, r)
+}
+
 // Evaluate checks every rule against the analysis.
 func Evaluate(res *analysis.Result, rules Rules) Outcome {
 	m := res.Metrics
 	var o Outcome
-	add := func(r RuleResult) {
-		switch r.Status {
-		case Pass:
-			o.Passed++
-		case Fail:
-			o.Failed++
-		default:
-			o.Skipped++
-		}
-		o.Results = append(o.Results, r)
-	}
+	add := o.add
 	// ratio rules: fail below (lowest) or above (highest) the threshold.
 	ratio := func(key string, threshold *float64, actual float64, lowest bool) {
 		if threshold == nil {

@@ -168,10 +168,7 @@ func readDiff(cmd *cobra.Command, oldArg, newArg string, fl rootFlags) (*diffed,
 		bar = newProgressBar(os.Stderr)
 		defer bar.done()
 	}
-	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure, Warn: warn}
-	if bar != nil {
-		sopts.Progress = bar.export
-	}
+	sopts := sourceOptions(fl, bar)
 	var closers []func() error
 	closeAll := func() {
 		for _, c := range closers {

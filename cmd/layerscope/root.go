@@ -149,6 +149,16 @@ func run(cmd *cobra.Command, arg string, fl rootFlags) error {
 	return nil
 }
 
+// sourceOptions say where and how to open images, from the flags; bar,
+// if any, shows an engine's export.
+func sourceOptions(fl rootFlags, bar *progressBar) source.Options {
+	o := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure, Warn: warn}
+	if bar != nil {
+		o.Progress = bar.export
+	}
+	return o
+}
+
 // analyze opens the image and reads it, with progress on a terminal.
 func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *analysis.Result, error) {
 	var bar *progressBar
@@ -156,10 +166,7 @@ func analyze(cmd *cobra.Command, arg string, fl rootFlags) (*source.Image, *anal
 		bar = newProgressBar(os.Stderr)
 		defer bar.done()
 	}
-	sopts := source.Options{Platform: fl.platform, Source: source.Kind(fl.source), Namespace: fl.namespace, Insecure: fl.insecure, Warn: warn}
-	if bar != nil {
-		sopts.Progress = bar.export
-	}
+	sopts := sourceOptions(fl, bar)
 	img, err := source.Open(cmd.Context(), arg, sopts)
 	if err != nil {
 		return nil, nil, err
