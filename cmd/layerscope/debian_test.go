@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
