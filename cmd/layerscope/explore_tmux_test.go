@@ -31,10 +31,10 @@ func newTmux(t *testing.T, w, h int, args ...string) *tmuxSession {
 	for _, a := range args {
 		cmdline += " '" + a + "'"
 	}
-	// The shell says when the explorer is over and keeps the pane open
+	// CI=true would make it the gate, not the explorer. The shell says when the explorer is over and keeps the pane open
 	// (tmux's own "Pane is dead" line would scroll the screen).
 	s.run("new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"env TERM=xterm-256color "+cmdline+"; echo explorer-exited; sleep 60")
+		"env -u CI TERM=xterm-256color "+cmdline+"; echo explorer-exited; sleep 60")
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
 }
