@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerscope/layerscope/tree"
@@ -248,8 +250,5 @@ func shorten(s string, n int) string {
 
 // plural is "1 file" or "3 files".
 func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return fmt.Sprintf("%d %s", n, english.PluralWord(n, what, ""))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/tree"
@@ -118,7 +119,7 @@ func writeGroups(line func(string, ...any), changes []ChangeReport) {
 	}
 	slices.SortStableFunc(groups, func(a, b *group) int { return cmp.Compare(b.abs, a.abs) })
 	line("")
-	line("Largest changes by size, by top-level directory (%s in %s)", count(len(changes), "change"), count(len(groups), "directory", "directories"))
+	line("Largest changes by size, by top-level directory (%s in %s)", count(len(changes), "change"), count(len(groups), "directory"))
 	for _, g := range groups[:min(topGroups, len(groups))] {
 		line("  %-10s %9s in %s", tree.Printable(g.dir), Signed(g.delta), count(len(g.changes), "change"))
 		slices.SortStableFunc(g.changes, func(a, b ChangeReport) int { return cmp.Compare(abs(b.SizeDelta), abs(a.SizeDelta)) })
@@ -171,14 +172,7 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// count says "1 change", "2 changes"; forms gives a plural that is not
-// the singular plus "s".
-func count(n int, singular string, forms ...string) string {
-	if n == 1 {
-		return "1 " + singular
-	}
-	if len(forms) > 0 {
-		return fmt.Sprintf("%d %s", n, forms[0])
-	}
-	return fmt.Sprintf("%d %ss", n, singular)
+// count says "1 change", "2 changes", "3 directories".
+func count(n int, singular string) string {
+	return fmt.Sprintf("%d %s", n, english.PluralWord(n, singular, ""))
 }

@@ -9,6 +9,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
 
 	"github.com/layerscope/layerscope/analysis"
 	"github.com/layerscope/layerscope/tree"
@@ -104,7 +105,7 @@ func writeText(w io.Writer, r Report) error {
 	}
 
 	line("%s %s (%s)", styleHead.Render("Image"), tree.Printable(img.Name), img.Source)
-	line("  size        %s in %d %s (%s stored)", humanize.Bytes(uint64(img.SizeBytes)), len(r.Layers), pluralS(len(r.Layers), "layer"), humanize.Bytes(uint64(img.CompressedSizeBytes)))
+	line("  size        %s in %d %s (%s stored)", humanize.Bytes(uint64(img.SizeBytes)), len(r.Layers), english.PluralWord(len(r.Layers), "layer", ""), humanize.Bytes(uint64(img.CompressedSizeBytes)))
 	line("  efficiency  %.2f %%", img.Efficiency*100)
 	line("  wasted      %s (%.2f %% of the %s above the base layer)", humanize.Bytes(uint64(img.WastedBytes)), img.UserWastedPercent*100, humanize.Bytes(uint64(img.UserSizeBytes)))
 	line("  reclaimable %s (How to shrink, below)", humanize.Bytes(uint64(img.ReclaimableBytes)))
@@ -285,12 +286,4 @@ func ghData(s string) string {
 
 func ghProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-// pluralS is what, with an s unless n is 1.
-func pluralS(n int, what string) string {
-	if n == 1 {
-		return what
-	}
-	return what + "s"
 }

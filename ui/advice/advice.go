@@ -23,9 +23,9 @@ import (
 type Model struct {
 	c *common.Common
 
-	selected, offset int
-	width, height    int
-	chosen           bool
+	list          common.List // the selected finding and the first row on screen
+	width, height int
+	chosen        bool
 }
 
 // New returns the list of c.Result's advice (known once every layer is
@@ -60,17 +60,17 @@ func (m *Model) SetSize(w, h int) {
 }
 
 // Selected is the index of the selected finding.
-func (m *Model) Selected() int { return m.selected }
+func (m *Model) Selected() int { return m.list.Selected }
 
 // Chosen is the path and layer picked with enter; ok is false when the
 // list was closed without a choice, or the finding has no path (a secret
 // in ENV, a label or the history).
 func (m *Model) Chosen() (path string, layer int, ok bool) {
 	fs := m.findings()
-	if !m.chosen || m.selected >= len(fs) || len(fs[m.selected].Paths) == 0 {
+	if !m.chosen || m.list.Selected >= len(fs) || len(fs[m.list.Selected].Paths) == 0 {
 		return "", 0, false
 	}
-	f := fs[m.selected]
+	f := fs[m.list.Selected]
 	return f.Paths[0], f.Layer, true
 }
 
@@ -88,20 +88,8 @@ func (m *Model) detailH() int {
 // rows is how many findings fit under the header.
 func (m *Model) rows() int { return max(m.height-1-m.detailH(), 1) }
 
-func (m *Model) selectRow(i int) {
-	m.selected = max(0, min(i, len(m.findings())-1))
-	m.scrollTo()
-}
-
-func (m *Model) scrollTo() {
-	if m.selected < m.offset {
-		m.offset = m.selected
-	}
-	if m.selected >= m.offset+m.rows() {
-		m.offset = m.selected - m.rows() + 1
-	}
-	m.offset = max(0, min(m.offset, len(m.findings())-m.rows()))
-}
+// scrollTo keeps the selection in view after a resize.
+func (m *Model) scrollTo() { m.list.Select(m.list.Selected, len(m.findings()), m.rows()) }
 
 // Update moves the selection; enter on a finding with a path reports a
 // common.JumpMsg (the app closes the list and shows the path); esc and q
@@ -127,18 +115,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Cancel, km.Quit):
 		m.chosen = false
 		return common.CloseCmd(m)
-	case key.Matches(k, km.Down):
-		m.selectRow(m.selected + 1)
-	case key.Matches(k, km.Up):
-		m.selectRow(m.selected - 1)
-	case key.Matches(k, km.PageDown):
-		m.selectRow(m.selected + m.rows())
-	case key.Matches(k, km.PageUp):
-		m.selectRow(m.selected - m.rows())
-	case key.Matches(k, km.Top):
-		m.selectRow(0)
-	case key.Matches(k, km.Bottom):
-		m.selectRow(len(m.findings()) - 1)
+	default:
+		m.list.Update(m.c, msg, len(m.findings()), m.rows())
 	}
 	return nil
 }
@@ -165,13 +143,13 @@ func (m *Model) View() string {
 		}
 	default:
 		out = append(out, st.Dim.Render(fmt.Sprintf("%*s  %-*s  %*s  %s", sizeW, "saves", kindW, "kind", layerW, "layer", "what")))
-		for i := m.offset; i < len(fs) && len(out) < 1+m.rows(); i++ {
-			out = append(out, m.row(fs[i], i == m.selected))
+		for i := m.list.Offset; i < len(fs) && len(out) < 1+m.rows(); i++ {
+			out = append(out, m.row(fs[i], i == m.list.Selected))
 		}
 		for len(out) < 1+m.rows() {
 			out = append(out, "")
 		}
-		out = append(out, m.details(fs[m.selected])...)
+		out = append(out, m.details(fs[m.list.Selected])...)
 	}
 	for len(out) < m.height {
 		out = append(out, "")
@@ -193,7 +171,7 @@ func (m *Model) row(f adv.Finding, selected bool) string {
 	what := tree.Printable(f.Message)
 	cells := fmt.Sprintf("%*s  %-*s  %*d  ", sizeW, saves, kindW, f.Kind, layerW, f.Layer)
 	if selected {
-		return st.SelectedActive.Render(pad(cells+what, m.width))
+		return st.SelectedActive.Render(common.Pad(cells+what, m.width))
 	}
 	if f.Kind == adv.KindSecret && !st.NoColor {
 		cells = st.Removed.Render(cells)
@@ -240,14 +218,6 @@ func (m *Model) details(f adv.Finding) []string {
 	return lines[:n]
 }
 
-// pad fills s with spaces to w cells.
-func pad(s string, w int) string {
-	if n := w - ansi.StringWidth(s); n > 0 {
-		return s + strings.Repeat(" ", n)
-	}
-	return s
-}
-
 // ShortHelp implements help.KeyMap.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.c.KeyMap
@@ -257,7 +227,7 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.c.KeyMap
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
+	return [][]key.Binding{m.c.ListKeys(), {showBinding(k.Accept), common.CloseBinding(k.Cancel, k.Quit)}}
 }
 
 // showBinding describes enter as showing the path in the tree.

@@ -1,8 +1,11 @@
 package common
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // List is the selection of a list pane (the wasted files, the largest
@@ -66,4 +69,12 @@ func (l *List) Update(c *Common, msg tea.Msg, n, rows int) bool {
 func (c *Common) ListKeys() []key.Binding {
 	k := c.KeyMap
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// Pad fills s with spaces to w cells, for a list's columns.
+func Pad(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
 }

@@ -153,7 +153,7 @@ func (m *Model) View() string {
 		out = append(out, "No wasted files.", st.Dim.Render("Every file a layer adds is in the final image."))
 	default:
 		pathW, addedW := m.columns()
-		out = append(out, st.Dim.Render(fmt.Sprintf("%*s  %s  %s  %s", sizeW, "size", pad("path", pathW), pad("added in", addedW), "hidden by")))
+		out = append(out, st.Dim.Render(fmt.Sprintf("%*s  %s  %s  %s", sizeW, "size", common.Pad("path", pathW), common.Pad("added in", addedW), "hidden by")))
 		for i := m.list.Offset; i < len(files) && len(out) < m.height; i++ {
 			out = append(out, m.row(files[i], i == m.list.Selected, pathW, addedW))
 		}
@@ -182,10 +182,10 @@ func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) str
 	}
 	added = ansi.Truncate(added, addedW, "…")
 	hidden := by(f)
-	cells := []string{fmt.Sprintf("%*s", sizeW, humanize.Bytes(uint64(f.Bytes))), pad(path, pathW), pad(added, addedW), hidden}
+	cells := []string{fmt.Sprintf("%*s", sizeW, humanize.Bytes(uint64(f.Bytes))), common.Pad(path, pathW), common.Pad(added, addedW), hidden}
 	if selected {
 		line := strings.Join(cells, "  ")
-		return st.SelectedActive.Render(pad(line, m.width-margin))
+		return st.SelectedActive.Render(common.Pad(line, m.width-margin))
 	}
 	cells[2] = st.Dim.Render(cells[2])
 	if !st.NoColor {
@@ -196,14 +196,6 @@ func (m *Model) row(f analysis.WastedFile, selected bool, pathW, addedW int) str
 		}
 	}
 	return strings.Join(cells, "  ")
-}
-
-// pad fills s with spaces to w cells.
-func pad(s string, w int) string {
-	if n := w - ansi.StringWidth(s); n > 0 {
-		return s + strings.Repeat(" ", n)
-	}
-	return s
 }
 
 // ShortHelp implements help.KeyMap.
