@@ -135,7 +135,10 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 	var tarStream io.Reader = br
 	plain := &hashingReader{h: lr.newHash()}
 	var ahead *compression.Ahead
-	if kind != compression.None {
+	switch kind {
+	case compression.Gzip: // it decodes ahead on workers of its own
+		plain.r, tarStream = zr, plain
+	case compression.Zstd:
 		ahead = compression.NewAhead(zr)
 		plain.r, tarStream = ahead, plain
 	}

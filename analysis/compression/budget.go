@@ -3,17 +3,23 @@ package compression
 import (
 	"context"
 	"sync"
+
+	"github.com/layerscope/layerscope/analysis/compression/inflate"
 )
 
 // DefaultBudget lets two decoders at MaxWindow run at once, or many at the
 // windows ordinary compression levels use.
 const DefaultBudget = 2 * (MaxWindow + decoderOverhead)
 
-// Budget bounds the memory of the zstd decoders that share it. Decoders
+// Budget bounds the memory of the zstd decoders that share it, and the
+// number of gzip workers. Decoders
 // reserve their window when they start and return it on Close; one that
 // does not fit waits for others to finish.
 type Budget struct {
 	total int64
+	// gzipWorkers bounds the gzip decoding workers of every reader that
+	// shares the budget: one a core, however many layers are read at once.
+	gzipWorkers *inflate.Limit
 
 	mu    sync.Mutex
 	used  int64
@@ -25,7 +31,7 @@ func NewBudget(total int64) *Budget {
 	if total <= 0 {
 		total = DefaultBudget
 	}
-	return &Budget{total: total, freed: make(chan struct{})}
+	return &Budget{total: total, freed: make(chan struct{}), gzipWorkers: inflate.NewLimit(0)}
 }
 
 // acquire reserves n bytes, waiting until they are free or ctx ends.

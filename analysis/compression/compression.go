@@ -13,6 +13,8 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/layerscope/layerscope/analysis/compression/inflate"
 )
 
 // Kind is a compression format.
@@ -58,15 +60,17 @@ func Sniff(br *bufio.Reader) (Kind, error) {
 type Option func(*options)
 
 type options struct {
-	ctx       context.Context
-	budget    *Budget
-	maxWindow int64
+	ctx         context.Context
+	budget      *Budget
+	maxWindow   int64
+	gzipWorkers *inflate.Limit // without a budget
 }
 
 // WithBudget makes a zstd decoder reserve its memory from b, waiting
-// (until ctx ends) while other readers hold it. Readers of one analysis
-// share one Budget, so that their total stays bounded however many run at
-// once. A goroutine must hold at most one such reader at a time.
+// (until ctx ends) while other readers hold it, and gzip decoders share
+// b's workers. Readers of one analysis share one Budget, so that their
+// total stays bounded however many run at once. A goroutine must hold at
+// most one such reader at a time.
 func WithBudget(ctx context.Context, b *Budget) Option {
 	return func(o *options) { o.ctx, o.budget = ctx, b }
 }
@@ -85,6 +89,9 @@ func Reader(r io.Reader, opts ...Option) (io.ReadCloser, Kind, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.budget == nil {
+		o.gzipWorkers = inflate.NewLimit(0)
+	}
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 1<<20)
@@ -96,11 +103,14 @@ func Reader(r io.Reader, opts ...Option) (io.ReadCloser, Kind, error) {
 	src := &sourceReader{br: br}
 	switch kind {
 	case Gzip:
-		// Straight from the bufio.Reader: flate decodes from one several
-		// times faster than through any other io.ByteReader. A failure to
-		// read the input then comes through as itself (flate passes it on;
-		// only an early EOF becomes io.ErrUnexpectedEOF: a truncation).
-		zr, err := gzip.NewReader(br)
+		// inflate decodes one stream on several cores, workers reading
+		// ahead of the caller (so no Ahead is needed on top). A failure to
+		// read the input comes through as itself.
+		limit := o.gzipWorkers
+		if o.budget != nil {
+			limit = o.budget.gzipWorkers
+		}
+		zr, err := inflate.NewReader(br, inflate.WithContext(o.ctx), inflate.WithLimit(limit))
 		if err != nil {
 			return nil, kind, classify(kind, nil, err)
 		}
@@ -159,8 +169,11 @@ func (d *decoder) Close() error { return d.close() }
 func isStreamFault(err error) bool {
 	var ce flate.CorruptInputError
 	var ie flate.InternalError
+	var ic *inflate.CorruptError
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, gzip.ErrHeader) ||
-		errors.Is(err, gzip.ErrChecksum) || errors.As(err, &ce) || errors.As(err, &ie)
+		errors.Is(err, gzip.ErrChecksum) || errors.As(err, &ce) || errors.As(err, &ie) ||
+		errors.Is(err, inflate.ErrTruncated) || errors.Is(err, inflate.ErrHeader) || errors.Is(err, inflate.ErrChecksum) ||
+		errors.As(err, &ic)
 }
 
 // classify tells a fault of the input's reading from one of the stream;
@@ -174,7 +187,7 @@ func classify(kind Kind, src *sourceReader, err error) error {
 		return src.err
 	case src == nil && !isStreamFault(err):
 		return err // the input's own error
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, inflate.ErrTruncated):
 		return &Error{Kind: kind, Err: ErrTruncated}
 	}
 	return &Error{Kind: kind, Err: err}

@@ -1,20 +1,84 @@
 package inflate
 
-// finder looks for places where a dynamic Huffman block could start: a
-// header that parses into valid, complete codes. Real encoders start most
-// blocks that way; a false positive is caught later (its decoding fails,
-// or its start does not meet the previous chunk's end).
+import "sync"
+
+// finder looks for places where a block could start: a dynamic Huffman
+// header that parses into valid codes, or a stored block's LEN and NLEN.
+// Real encoders start most blocks one of those ways; a false positive is
+// caught later (its decoding fails, or its start does not meet the
+// previous chunk's end).
 type finder struct {
-	d decoder[uint16] // parses candidate headers
+	cl table
+}
+
+// Bits 0-12 of a dynamic header: BFINAL 0, BTYPE 2, HLIT and HDIST.
+const headBits = 13
+
+// finderLUTs are built once: skip says, for 13 bits of input, how far
+// the next position that could start a dynamic header (as far as those
+// bits tell) lies; kraft sums the code space four 3-bit code lengths take.
+var finderLUTs = sync.OnceValue(func() *struct {
+	skip  [1 << headBits]uint8
+	kraft [1 << 12]uint16
+} {
+	t := new(struct {
+		skip  [1 << headBits]uint8
+		kraft [1 << 12]uint16
+	})
+	for w := range 1 << headBits {
+		k := 0
+		for ; k < headBits && !possibleHeader(w>>k, headBits-k); k++ {
+		}
+		t.skip[w] = uint8(k)
+	}
+	for w := range 1 << 12 {
+		s := 0
+		for i := range 4 {
+			if l := w >> (3 * i) & 7; l != 0 {
+				s += 1 << (7 - l)
+			}
+		}
+		t.kraft[w] = uint16(s)
+	}
+	return t
+})
+
+// possibleHeader: could the low n bits of v begin a non-final dynamic
+// header with HLIT <= 29 and HDIST <= 29? A field not wholly known can.
+func possibleHeader(v, n int) bool {
+	for i, want := range []int{0, 0, 1} {
+		if i < n && v>>i&1 != want {
+			return false
+		}
+	}
+	if n >= 8 && v>>3&31 > 29 {
+		return false
+	}
+	return n < 13 || v>>8&31 <= 29
 }
 
 // find returns the first bit offset in [from, to) of data (which starts at
-// byte offset base) where a plausible non-final dynamic block starts, or
-// -1.
-func (f *finder) find(data []byte, base, from, to int64) int64 {
-	end := (base + int64(len(data))) * 8
-	to = min(to, end)
-	for p := from; p < to; p++ {
+// byte offset base) where a plausible non-final dynamic or stored block
+// starts, or -1. For a stored block it also returns the offset of its
+// LEN field (else -1): the zero bits before it are the header and padding,
+// so the block could start at any of them (see storedSeam).
+func (f *finder) find(data []byte, base, from, to int64) (int64, int64) {
+	to = min(to, (base+int64(len(data)))*8)
+	dyn := f.dynamic(data, base, from, to)
+	limit := to
+	if dyn >= 0 {
+		limit = dyn
+	}
+	if s, at := storedBlock(data, base, from, limit); s >= 0 && (dyn < 0 || s < dyn) {
+		return s, at
+	}
+	return dyn, -1
+}
+
+// dynamic finds the first plausible dynamic block header in [from, to).
+func (f *finder) dynamic(data []byte, base, from, to int64) int64 {
+	lut := finderLUTs()
+	for p := from; p < to; {
 		i := p/8 - base
 		var v uint64
 		if i+8 <= int64(len(data)) {
@@ -22,14 +86,23 @@ func (f *finder) find(data []byte, base, from, to int64) int64 {
 		} else {
 			v = tail(data[i:]) >> (p % 8)
 		}
-		// BFINAL 0, BTYPE 2; HLIT and HDIST within range.
-		if v&7 != 4 || (v>>3)&31 > 29 || (v>>8)&31 > 29 {
-			continue
+		// At least 56 bits are in v: try positions while 13 remain.
+		for off := uint(0); off <= 56-headBits; {
+			k := lut.skip[v>>off&(1<<headBits-1)]
+			if k != 0 {
+				off += uint(k)
+				continue
+			}
+			q := p + int64(off)
+			if q >= to {
+				return -1
+			}
+			if f.plausible(data, base, q, lut.kraft[:]) {
+				return q
+			}
+			off++
 		}
-		if !f.plausible(data, base, p) {
-			continue
-		}
-		return p
+		p += 56 - headBits + 1
 	}
 	return -1
 }
@@ -43,16 +116,14 @@ func tail(b []byte) uint64 {
 	return v
 }
 
-// plausible checks a candidate header at bit p in full: a complete code
-// length code, code lengths that decode, complete literal/length and
-// distance codes (or the degenerate ones DEFLATE allows) with an
-// end-of-block code.
-func (f *finder) plausible(data []byte, base, p int64) bool {
-	// The code length code first, cheaply: 3 bits for each of 4..19 codes
-	// from bit 17, which must add up to a complete code.
+// plausible checks a candidate at bit p whose first 13 bits fit: a
+// complete code length code, code lengths that decode with it, and
+// literal/length and distance codes that are complete (or the degenerate
+// ones DEFLATE allows) with an end-of-block code.
+func (f *finder) plausible(data []byte, base, p int64, kraft []uint16) bool {
 	i := p/8 - base
 	if i+17 > int64(len(data)) {
-		return f.parse(data, base, p)
+		return false
 	}
 	// lo holds bits p..p+63, hi the next ones: 17+3*19 bits at most.
 	s := uint(p % 8)
@@ -61,38 +132,127 @@ func (f *finder) plausible(data []byte, base, p int64) bool {
 		lo = lo>>s | hi<<(64-s)
 		hi = hi>>s | uint64(data[i+16])<<(64-s)
 	}
-	ncl := int(lo>>13&15) + 4
-	kraft := 0
-	for k := range ncl {
-		b := 17 + 3*k
-		var l uint64
-		switch {
-		case b+3 <= 64:
-			l = lo >> b & 7
-		case b >= 64:
-			l = hi >> (b - 64) & 7
-		default:
-			l = (lo>>b | hi<<(64-b)) & 7
-		}
-		if l != 0 {
-			kraft += 1 << (7 - l)
-		}
-	}
-	if kraft != 128 {
+	ncl := uint(lo>>13&15) + 4
+	cl := (lo>>17 | hi<<47) & (1<<(3*ncl) - 1)
+	if kraft[cl&0xfff]+kraft[cl>>12&0xfff]+kraft[cl>>24&0xfff]+kraft[cl>>36&0xfff]+kraft[cl>>48&0xfff] != 128 {
 		return false
 	}
-	return f.parse(data, base, p)
+	var lens [19]uint8
+	for k := range ncl {
+		lens[clOrder[k]] = uint8(cl >> (3 * k) & 7)
+	}
+	if !f.cl.build(lens[:], clSym[:], clBits) {
+		return false
+	}
+	return f.lengths(data, base, p+17+3*int64(ncl), int(lo>>3&31)+257, int(lo>>8&31)+1)
 }
 
-// parse reads the header at p with the decoder's own code.
-func (f *finder) parse(data []byte, base, p int64) bool {
-	d := &f.d
-	d.in, d.base, d.final = data, base, true
-	d.seek(p)
-	d.need(3)
-	d.take(3)
-	if d.readDynamic() != nil {
-		return false
+// lengths decodes the code lengths at bit p and checks the codes they
+// make without building them.
+func (f *finder) lengths(data []byte, base, p int64, nlit, ndist int) bool {
+	var r bitReader
+	r.init(data, base, p)
+	var litSum, distSum, distCodes, eob int
+	prev := -1
+	for i := 0; i < nlit+ndist; {
+		b := r.peek()
+		e := f.cl.t[b&(1<<clBits-1)]
+		n := uint(e & 0xff)
+		if e&fBad != 0 || r.short(n) {
+			return false
+		}
+		v := int(e >> 16)
+		rep, x, val := 1, uint(0), v
+		switch v {
+		case 16:
+			if prev < 0 {
+				return false
+			}
+			rep, x, val = 3, 2, prev
+		case 17:
+			rep, x, val = 3, 3, 0
+		case 18:
+			rep, x, val = 11, 7, 0
+		}
+		if r.short(n + x) {
+			return false
+		}
+		rep += int(b >> n & (1<<x - 1))
+		r.skip(n + x)
+		if i+rep > nlit+ndist {
+			return false
+		}
+		for range rep {
+			if val != 0 {
+				if i < nlit {
+					litSum += 1 << (15 - val)
+					if i == 256 {
+						eob = val
+					}
+				} else {
+					distSum += 1 << (15 - val)
+					distCodes++
+				}
+			}
+			i++
+		}
+		prev = val
 	}
-	return d.lens[256] != 0
+	return eob != 0 && litSum == 1<<15 && (distCodes == 0 || distSum == 1<<15 || distCodes == 1 && distSum == 1<<14)
+}
+
+// bitReader reads bits from any offset of data for the finder.
+type bitReader struct {
+	data []byte
+	base int64
+	p    int64
+}
+
+func (r *bitReader) init(data []byte, base, p int64) { r.data, r.base, r.p = data, base, p }
+
+// peek returns the next bits (zero past the end).
+func (r *bitReader) peek() uint64 {
+	i := r.p/8 - r.base
+	if i+8 <= int64(len(r.data)) {
+		return le.Uint64(r.data[i:]) >> (r.p % 8)
+	}
+	if i >= int64(len(r.data)) {
+		return 0
+	}
+	return tail(r.data[i:]) >> (r.p % 8)
+}
+
+func (r *bitReader) short(n uint) bool { return r.p+int64(n) > (r.base+int64(len(r.data)))*8 }
+func (r *bitReader) skip(n uint)       { r.p += int64(n) }
+
+// storedBlock finds the first stored block header in [from, to): LEN and
+// NLEN at a byte boundary after at least three zero bits. It returns the
+// first bit it could start at and LEN's offset.
+func storedBlock(data []byte, base, from, to int64) (int64, int64) {
+	for at := (from + 3 + 7) / 8; ; at++ {
+		i := at - base
+		if at*8-10 >= to || i+4 > int64(len(data)) {
+			return -1, -1
+		}
+		if data[i] != ^data[i+2] || data[i+1] != ^data[i+3] {
+			continue
+		}
+		// The zero bits before at: header (3) and padding (up to 7).
+		run := int64(0)
+		for run < 10 && at*8-run-1 >= from && bit(data, base, at*8-run-1) == 0 {
+			run++
+		}
+		if s := at*8 - run; run >= 3 && s < to {
+			return s, at
+		}
+	}
+}
+
+func bit(data []byte, base, p int64) byte { return data[p/8-base] >> (p % 8) & 1 }
+
+// storedSeam says whether a stored block found at bit s, its LEN at byte
+// at, is the block that starts at bit p: from any bit of the zero run
+// before LEN, but for the last two, a decoder reads the same block.
+func storedSeam(s, at, p int64) bool {
+	return at >= 0 && s <= p && p <= at*8-3
 }

@@ -2,10 +2,9 @@ package inflate
 
 import "io"
 
-// input is the compressed data read so far that someone still needs: the
-// bytes from offset base on. It grows by reading src in order and drops
-// what lies before keep when it must make room; it never writes over
-// bytes it has handed out (workers read them), it moves to a new array.
+// input is the compressed data read so far that the reader still needs:
+// the bytes from offset base on. It grows by reading src in order and
+// drops what lies before keep when it must make room. Workers get copies.
 type input struct {
 	src   io.Reader
 	buf   []byte
@@ -32,11 +31,17 @@ func (in *input) fill(upTo, keep int64) error {
 		}
 		if len(in.buf) == cap(in.buf) {
 			keep = max(keep, in.base)
-			live := in.buf[keep-in.base:]
-			want := max(int(upTo-keep), len(live)+in.chunk)
-			nb := make([]byte, len(live), want+in.chunk)
-			copy(nb, live)
-			in.buf, in.base = nb, keep
+			live := len(in.buf) - int(keep-in.base)
+			want := max(int(upTo-keep), live+in.chunk)
+			if want <= cap(in.buf) {
+				copy(in.buf, in.buf[keep-in.base:])
+				in.buf = in.buf[:live]
+			} else {
+				nb := make([]byte, live, want+in.chunk)
+				copy(nb, in.buf[keep-in.base:])
+				in.buf = nb
+			}
+			in.base = keep
 		}
 		n, err := in.src.Read(in.buf[len(in.buf):cap(in.buf)])
 		in.buf = in.buf[:len(in.buf)+n]

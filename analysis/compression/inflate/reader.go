@@ -6,6 +6,8 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"os"
+	"strconv"
 	"sync"
 )
 
@@ -30,14 +32,18 @@ type Reader struct {
 
 	jobs     []*job // in flight, in segment order
 	next     int64  // the next segment to hand out
-	free     [][]uint16
+	free     []*buffers
+	held     *buffers // a used chunk's, until its output has been read
 	resolved []byte
 	pending  []byte
+	later    []byte // a chunk's second part, after pending
 	err      error
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	stats    Stats
 }
+
+const debugSeams = false
 
 const (
 	phDeflate = iota
@@ -65,6 +71,12 @@ func NewReader(src io.Reader, opts ...Option) (*Reader, error) {
 	for _, o := range opts {
 		o(&r.cfg)
 	}
+	if v, err := strconv.Atoi(os.Getenv("LS_SEG")); err == nil { // TEMP experiment
+		r.cfg.segment = v << 10
+	}
+	if v, err := strconv.Atoi(os.Getenv("LS_DEPTH")); err == nil { // TEMP experiment
+		r.cfg.depth = v
+	}
 	if r.cfg.limit == nil {
 		r.cfg.limit = NewLimit(0)
 	}
@@ -86,6 +98,11 @@ func (r *Reader) Read(p []byte) (int, error) {
 	for len(r.pending) == 0 {
 		if r.err != nil {
 			return 0, r.err
+		}
+		if r.later != nil {
+			r.emit(r.later)
+			r.later = nil
+			continue
 		}
 		r.err = r.produce()
 	}
@@ -203,11 +220,13 @@ func (r *Reader) keep() int64 {
 // step decodes on from a block boundary: with the next worker's chunk
 // when it starts right there, else serially up to where that chunk ends.
 func (r *Reader) step() error {
+	r.recycle(r.held)
+	r.held = nil
 	for len(r.jobs) > 0 && r.jobs[0].stop <= r.pos {
 		if err := r.wait(r.jobs[0]); err != nil {
 			return err
 		}
-		r.recycle(r.pop().res.buf)
+		r.recycle(r.pop().res.bufs)
 	}
 	r.dispatch()
 	if len(r.jobs) == 0 {
@@ -218,19 +237,27 @@ func (r *Reader) step() error {
 		return err
 	}
 	r.pop()
-	r.dispatch()
 	res := j.res
-	defer r.recycle(res.buf)
-	if res.ok && res.start == r.pos && res.minRef >= windowSize-r.wlen {
+	if res.ok && (res.start == r.pos || storedSeam(res.start, res.lenAt, r.pos)) && res.minRef >= windowSize-r.wlen {
 		r.stats.Speculated++
 		r.resolve(res.syms)
+		if len(res.bytes) > 0 {
+			r.later = res.bytes
+		}
+		r.held = res.bufs
 		r.pos = res.end
 		if res.final {
 			r.phase = phTrailer
 		}
+		r.dispatch()
 		return nil
 	}
+	r.recycle(res.bufs)
+	r.dispatch()
 	r.stats.Serial++
+	if debugSeams {
+		fmt.Printf("seg %d: ok %v start %d pos %d (%+d) minRef %d wlen %d known %v\n", j.seg, res.ok, res.start, r.pos, res.start-r.pos, res.minRef, r.wlen, j.known)
+	}
 	return r.startSerial(j.stop)
 }
 
@@ -238,7 +265,7 @@ func (r *Reader) step() error {
 // bytes they stand for, and emits them.
 func (r *Reader) resolve(syms []uint16) {
 	if cap(r.resolved) < len(syms) {
-		r.resolved = make([]byte, len(syms))
+		r.resolved = make([]byte, max(len(syms), 2*cap(r.resolved)))
 	}
 	out := r.resolved[:len(syms)]
 	w := &r.win
@@ -258,8 +285,8 @@ func (r *Reader) pop() *job {
 	return j
 }
 
-func (r *Reader) recycle(b []uint16) {
-	if cap(b) > 0 && len(r.free) < r.cfg.depth {
+func (r *Reader) recycle(b *buffers) {
+	if b != nil && len(r.free) <= r.cfg.depth {
 		r.free = append(r.free, b)
 	}
 }
@@ -290,16 +317,17 @@ func (r *Reader) dispatch() {
 			r.next = k + 1
 			continue
 		}
-		data := r.in.slice(start, end)
-		final := r.in.eof && end >= r.in.end()
-		j := &job{seg: k, stop: (k + 1) * seg * 8, done: make(chan struct{}), known: here}
-		from := start * 8
-		if here {
-			from = r.pos
-		}
-		var buf []uint16
+		bufs := &buffers{}
 		if n := len(r.free); n > 0 {
-			buf, r.free = r.free[n-1], r.free[:n-1]
+			bufs, r.free = r.free[n-1], r.free[:n-1]
+		}
+		// The job's own copy: the input's array can then be reused.
+		bufs.data = append(bufs.data[:0], r.in.slice(start, end)...)
+		j := &job{seg: k, stop: (k + 1) * seg * 8, done: make(chan struct{}), known: here}
+		s := spec{data: bufs.data, base: start, final: r.in.eof && end >= r.in.end(), start: start * 8,
+			stop: j.stop, known: here, maxSyms: r.cfg.maxSyms, quit: r.stop}
+		if here {
+			s.start = r.pos
 		}
 		r.next = k + 1
 		r.jobs = append(r.jobs, j)
@@ -307,6 +335,7 @@ func (r *Reader) dispatch() {
 		go func() {
 			defer r.wg.Done()
 			defer close(j.done)
+			j.res.bufs = bufs
 			select {
 			case r.cfg.limit.slots <- struct{}{}:
 			case <-r.stop:
@@ -315,7 +344,7 @@ func (r *Reader) dispatch() {
 				return
 			}
 			defer func() { <-r.cfg.limit.slots }()
-			j.res = speculate(data, start, final, from, j.stop, j.known, buf, r.cfg.maxSyms, r.stop)
+			j.res = speculate(s, bufs)
 		}()
 	}
 }
