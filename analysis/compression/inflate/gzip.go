@@ -70,3 +70,5 @@ func parseHeader(b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }

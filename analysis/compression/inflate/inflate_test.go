@@ -14,12 +14,36 @@ import (
 )
 
 // want is what Go's compress/gzip makes of b (every member), or its error.
+// One difference: a header with a reserved flag bit set is an error (RFC
+// 1952 says so, and klauspost/compress, which layerscope used before, does).
 func want(b []byte) ([]byte, error) {
-	zr, err := stdgzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
+	r := bytes.NewReader(b) // a ByteReader: each member is read exactly
+	var out []byte
+	var zr *stdgzip.Reader
+	for first := true; ; first = false {
+		at := len(b) - r.Len()
+		if len(b) >= at+4 && b[at] == 0x1f && b[at+3]>>5 != 0 {
+			return out, ErrHeader
+		}
+		var err error
+		if first {
+			zr, err = stdgzip.NewReader(r)
+		} else {
+			err = zr.Reset(r)
+		}
+		if err == io.EOF && !first {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		zr.Multistream(false)
+		m, err := io.ReadAll(zr)
+		out = append(out, m...)
+		if err != nil {
+			return out, err
+		}
 	}
-	return io.ReadAll(zr)
 }
 
 // inflateAll decodes b with Reader.

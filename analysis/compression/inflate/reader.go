@@ -119,6 +119,7 @@ func (r *Reader) Close() error {
 		close(r.stop)
 	}
 	r.wg.Wait()
+	r.pending, r.later = nil, nil
 	if r.err == nil {
 		r.err = errClosed
 	}
