@@ -315,7 +315,7 @@ func (d *decoder[T]) stored() (status, error) {
 // block ended.
 func (d *decoder[T]) huffman() (status, error) {
 	for {
-		if d.ip+8 <= len(d.in) && d.op+maxMatch <= len(d.out) {
+		if d.ip+8 <= len(d.in) && d.op+maxMatch+8 <= len(d.out) {
 			if err := d.fast(); err != nil {
 				return 0, err
 			}

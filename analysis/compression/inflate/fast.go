@@ -10,7 +10,7 @@ func (d *decoder[T]) fast() error {
 	lt, dt := d.lit.t, d.dist.t
 	const lmask, dmask = 1<<litBits - 1, 1<<distBits - 1
 	var err error
-	for ip+8 <= len(in) && op+maxMatch <= len(out) {
+	for ip+8 <= len(in) && op+maxMatch+8 <= len(out) {
 		// Branch-free refill to 56..63 bits: the next eight bytes go
 		// above the buffered bits; ip moves over the whole ones.
 		bits |= le.Uint64(in[ip:]) << nb
@@ -81,7 +81,7 @@ func (d *decoder[T]) fast() error {
 		bits >>= x
 		nb -= x
 
-		if dist > op || dist < length {
+		if dist > op || dist < 8 {
 			d.op = op
 			if err = d.copyMatch(dist, length); err != nil {
 				break
@@ -89,7 +89,12 @@ func (d *decoder[T]) fast() error {
 			op = d.op
 			continue
 		}
-		copy(out[op:op+length], out[op-dist:])
+		// Eight at a time, each eight wholly before where they go (dist
+		// >= 8), overshooting by up to seven into the room kept free.
+		src := op - dist
+		for i := 0; i < length; i += 8 {
+			*(*[8]T)(out[op+i:]) = *(*[8]T)(out[src+i:])
+		}
 		op += length
 	}
 	d.ip, d.bits, d.nb, d.op = ip, bits, nb, op

@@ -1,6 +1,9 @@
 package inflate
 
-import "sync"
+import (
+	"math/bits"
+	"sync"
+)
 
 // finder looks for places where a block could start: a dynamic Huffman
 // header that parses into valid codes, or a stored block's LEN and NLEN.
@@ -76,33 +79,38 @@ func (f *finder) find(data []byte, base, from, to int64) (int64, int64) {
 }
 
 // dynamic finds the first plausible dynamic block header in [from, to).
+// It tests 52 positions at once: a mask of those whose first 13 bits fit
+// (BFINAL 0, BTYPE 2, HLIT and HDIST at most 29), then each of those in
+// full.
 func (f *finder) dynamic(data []byte, base, from, to int64) int64 {
 	lut := finderLUTs()
-	for p := from; p < to; {
+	const span = 64 - headBits + 1 // positions whose 13 bits one word holds
+	for p := from; p < to; p += span {
 		i := p/8 - base
-		var v uint64
+		var w uint64
 		if i+8 <= int64(len(data)) {
-			v = le.Uint64(data[i:]) >> (p % 8)
+			w = le.Uint64(data[i:])
 		} else {
-			v = tail(data[i:]) >> (p % 8)
+			w = tail(data[i:])
 		}
-		// At least 56 bits are in v: try positions while 13 remain.
-		for off := uint(0); off <= 56-headBits; {
-			k := lut.skip[v>>off&(1<<headBits-1)]
-			if k != 0 {
-				off += uint(k)
-				continue
-			}
-			q := p + int64(off)
-			if q >= to {
-				return -1
-			}
-			if f.plausible(data, base, q, lut.kraft[:]) {
+		w >>= p % 8
+		if i+8 < int64(len(data)) && p%8 != 0 {
+			w |= uint64(data[i+8]) << (64 - p%8)
+		}
+		m := ^w & ^(w >> 1) & (w >> 2)                     // BFINAL 0, BTYPE 2
+		m &^= (w >> 4) & (w >> 5) & (w >> 6) & (w >> 7)    // HLIT 30 or 31
+		m &^= (w >> 9) & (w >> 10) & (w >> 11) & (w >> 12) // HDIST 30 or 31
+		m &= 1<<span - 1
+		if n := to - p; n < span {
+			m &= 1<<n - 1
+		}
+		for m != 0 {
+			off := bits.TrailingZeros64(m)
+			m &= m - 1
+			if q := p + int64(off); f.plausible(data, base, q, lut.kraft[:]) {
 				return q
 			}
-			off++
 		}
-		p += 56 - headBits + 1
 	}
 	return -1
 }

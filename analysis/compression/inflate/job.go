@@ -1,6 +1,9 @@
 package inflate
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // job is one segment's speculative decoding, run on a goroutine of its
 // own; done is closed when res is set.
@@ -16,7 +19,9 @@ type job struct {
 type buffers struct {
 	data  []byte   // its copy of the compressed input
 	syms  []uint16 // output while the window is unknown
-	bytes []byte   // output once the last 32 KiB hold no marker
+	// Output once the last 32 KiB hold no marker: pieces from the
+	// Reader's pool, each starting with a copy of the 32 KiB before it.
+	pieces [][]byte
 }
 
 type result struct {
@@ -26,7 +31,7 @@ type result struct {
 	end    int64 // bit offset after its last block
 	final  bool  // its last block is the stream's final one
 	syms   []uint16
-	bytes  []byte // follow syms
+	bytes  [][]byte // follow syms
 	minRef int    // lowest window position syms' markers stand for
 	bufs   *buffers
 	err    error // a panic, for the record
@@ -50,6 +55,39 @@ type spec struct {
 	known   bool
 	maxSyms int
 	quit    <-chan struct{}
+	pool    *piecePool
+}
+
+// pieceSize is the output a piece holds after its window copy: small
+// enough that a chunk's memory is what it needs, rounded up a little.
+const pieceSize = 256 << 10
+
+// piecePool keeps the pieces of one Reader's jobs for reuse.
+type piecePool struct {
+	mu   sync.Mutex
+	free [][]byte
+}
+
+func (p *piecePool) get() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		b := p.free[n-1]
+		p.free = p.free[:n-1]
+		return b
+	}
+	return make([]byte, windowSize+pieceSize)
+}
+
+// put takes pieces back, keeping at most enough for keep chunks.
+func (p *piecePool) put(pieces [][]byte, keep int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range pieces {
+		if len(p.free)*pieceSize < keep {
+			p.free = append(p.free, b)
+		}
+	}
 }
 
 // speculate decodes s.data from s.start, or from the first block it finds
@@ -80,10 +118,11 @@ func speculate(s spec, bufs *buffers) (res result) {
 		d.seek(p)
 		st, err := symbols(d, bufs, s.maxSyms)
 		if err == nil && st == outFull {
-			st, err = inBytes(d, bd, bufs, s.maxSyms)
+			var out [][]byte
+			out, st, err = inBytes(d, bd, bufs, s.pool, s.maxSyms)
 			if err == nil && (st == atBoundary || st == atEnd) {
 				return result{ok: true, start: p, lenAt: lenAt, end: bd.pos(), final: st == atEnd,
-					syms: d.out[:d.op], bytes: bd.out[windowSize:bd.op], minRef: d.minRef, bufs: bufs}
+					syms: d.out[:d.op], bytes: out, minRef: d.minRef, bufs: bufs}
 			}
 		}
 		switch {
@@ -139,8 +178,9 @@ func symbols(d *decoder[uint16], bufs *buffers, maxSyms int) (status, error) {
 	}
 }
 
-// inBytes goes on decoding d's block in bytes, its window now known.
-func inBytes(d *decoder[uint16], bd *decoder[byte], bufs *buffers, maxSyms int) (status, error) {
+// inBytes goes on decoding d's block in bytes, its window now known, into
+// pieces; it returns the output of each.
+func inBytes(d *decoder[uint16], bd *decoder[byte], bufs *buffers, pool *piecePool, maxSyms int) ([][]byte, status, error) {
 	bd.in, bd.ip, bd.bits, bd.nb, bd.base, bd.final = d.in, d.ip, d.bits, d.nb, d.base, d.final
 	bd.state, bd.last, bd.storedLeft, bd.stop = d.state, d.last, d.storedLeft, d.stop
 	bd.dyn = d.dyn
@@ -148,25 +188,26 @@ func inBytes(d *decoder[uint16], bd *decoder[byte], bufs *buffers, maxSyms int) 
 	if d.lit == &d.dyn[0] {
 		bd.lit, bd.dist = &bd.dyn[0], &bd.dyn[1]
 	}
-	if cap(bufs.bytes) < windowSize+2*checkEvery {
-		bufs.bytes = make([]byte, windowSize+len(d.in)*3/2)
-	}
-	bd.out = bufs.bytes[:cap(bufs.bytes)]
+	bd.out = pool.get()
+	bufs.pieces = append(bufs.pieces[:0], bd.out)
 	for i, v := range d.out[d.op-windowSize : d.op] {
 		bd.out[i] = byte(v)
 	}
 	bd.op = windowSize
+	var out [][]byte
+	total := d.op
 	for {
 		st, err := bd.run()
 		if err != nil || st != outFull {
-			return st, err
+			return append(out, bd.out[windowSize:bd.op]), st, err
 		}
-		if len(bd.out) >= maxSyms {
-			return needInput, nil // over the cap: give up
+		out = append(out, bd.out[windowSize:bd.op])
+		if total += bd.op - windowSize; total >= maxSyms {
+			return out, needInput, nil // over the cap: give up
 		}
-		grown := make([]byte, min(2*len(bd.out), maxSyms))
-		copy(grown, bd.out[:bd.op])
-		bd.out = grown
-		bufs.bytes = grown
+		next := pool.get()
+		copy(next, bd.out[bd.op-windowSize:bd.op])
+		bd.out, bd.op = next, windowSize
+		bufs.pieces = append(bufs.pieces, next)
 	}
 }

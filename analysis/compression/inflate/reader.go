@@ -36,7 +36,8 @@ type Reader struct {
 	held     *buffers // a used chunk's, until its output has been read
 	resolved []byte
 	pending  []byte
-	later    []byte // a chunk's second part, after pending
+	later    [][]byte // a chunk's further parts, after pending
+	pool     piecePool
 	err      error
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -56,6 +57,9 @@ type Stats struct {
 	Speculated int // chunks decoded by a worker and used
 	Serial     int // stretches decoded again on the reader
 }
+
+// lookahead is how much input past its segment a job gets.
+const lookahead = 256 << 10
 
 // serialOut is the serial decoder's output room after its window.
 const serialOut = 256 << 10
@@ -99,9 +103,9 @@ func (r *Reader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		if r.later != nil {
-			r.emit(r.later)
-			r.later = nil
+		if len(r.later) > 0 {
+			r.emit(r.later[0])
+			r.later = r.later[1:]
 			continue
 		}
 		r.err = r.produce()
@@ -242,9 +246,7 @@ func (r *Reader) step() error {
 	if res.ok && (res.start == r.pos || storedSeam(res.start, res.lenAt, r.pos)) && res.minRef >= windowSize-r.wlen {
 		r.stats.Speculated++
 		r.resolve(res.syms)
-		if len(res.bytes) > 0 {
-			r.later = res.bytes
-		}
+		r.later = res.bytes
 		r.held = res.bufs
 		r.pos = res.end
 		if res.final {
@@ -287,7 +289,13 @@ func (r *Reader) pop() *job {
 }
 
 func (r *Reader) recycle(b *buffers) {
-	if b != nil && len(r.free) <= r.cfg.depth {
+	if b == nil {
+		return
+	}
+	// Enough pieces stay for the chunks in flight at a typical ratio.
+	r.pool.put(b.pieces, 4*r.cfg.segment*(r.cfg.depth+1))
+	b.pieces = b.pieces[:0]
+	if len(r.free) <= r.cfg.depth {
 		r.free = append(r.free, b)
 	}
 }
@@ -310,7 +318,11 @@ func (r *Reader) dispatch() {
 		if here {
 			k = r.pos / 8 / seg
 		}
-		start, end := k*seg, (k+2)*seg
+		// The segment and enough of the next one for the block that
+		// straddles the seam: real encoders' blocks are well under
+		// lookahead; a longer one makes the job fail, and the reader
+		// decodes that stretch itself.
+		start, end := k*seg, (k+1)*seg+min(seg, lookahead)
 		if r.in.fill(end, r.keep()) != nil || start >= r.in.end() {
 			return
 		}
@@ -326,7 +338,7 @@ func (r *Reader) dispatch() {
 		bufs.data = append(bufs.data[:0], r.in.slice(start, end)...)
 		j := &job{seg: k, stop: (k + 1) * seg * 8, done: make(chan struct{}), known: here}
 		s := spec{data: bufs.data, base: start, final: r.in.eof && end >= r.in.end(), start: start * 8,
-			stop: j.stop, known: here, maxSyms: r.cfg.maxSyms, quit: r.stop}
+			stop: j.stop, known: here, maxSyms: r.cfg.maxSyms, quit: r.stop, pool: &r.pool}
 		if here {
 			s.start = r.pos
 		}
