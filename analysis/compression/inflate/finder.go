@@ -67,15 +67,24 @@ func possibleHeader(v, n int) bool {
 // so the block could start at any of them (see storedSeam).
 func (f *finder) find(data []byte, base, from, to int64) (int64, int64) {
 	to = min(to, (base+int64(len(data)))*8)
-	dyn := f.dynamic(data, base, from, to)
-	limit := to
-	if dyn >= 0 {
-		limit = dyn
+	// Both kinds, a window at a time: a run of stored blocks must not
+	// make the dynamic search scan the whole segment, nor the other way.
+	const window = 32 << 10 // bits
+	for a := from; a < to; a += window {
+		b := min(a+window, to)
+		dyn := f.dynamic(data, base, a, b)
+		limit := b
+		if dyn >= 0 {
+			limit = dyn
+		}
+		if s, at := storedBlock(data, base, max(from, a-16), limit); s >= 0 {
+			return s, at
+		}
+		if dyn >= 0 {
+			return dyn, -1
+		}
 	}
-	if s, at := storedBlock(data, base, from, limit); s >= 0 && (dyn < 0 || s < dyn) {
-		return s, at
-	}
-	return dyn, -1
+	return -1, -1
 }
 
 // dynamic finds the first plausible dynamic block header in [from, to).

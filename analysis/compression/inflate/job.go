@@ -17,8 +17,8 @@ type job struct {
 
 // buffers are a job's memory, reused from job to job.
 type buffers struct {
-	data  []byte   // its copy of the compressed input
-	syms  []uint16 // output while the window is unknown
+	data []byte   // its copy of the compressed input
+	syms []uint16 // output while the window is unknown
 	// Output once the last 32 KiB hold no marker: pieces from the
 	// Reader's pool, each starting with a copy of the 32 KiB before it.
 	pieces [][]byte
@@ -32,7 +32,7 @@ type result struct {
 	final  bool  // its last block is the stream's final one
 	syms   []uint16
 	bytes  [][]byte // follow syms
-	minRef int    // lowest window position syms' markers stand for
+	minRef int      // lowest window position syms' markers stand for
 	bufs   *buffers
 	err    error // a panic, for the record
 }

@@ -6,8 +6,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
-	"strconv"
 	"sync"
 )
 
@@ -74,12 +72,6 @@ func NewReader(src io.Reader, opts ...Option) (*Reader, error) {
 	}
 	for _, o := range opts {
 		o(&r.cfg)
-	}
-	if v, err := strconv.Atoi(os.Getenv("LS_SEG")); err == nil { // TEMP experiment
-		r.cfg.segment = v << 10
-	}
-	if v, err := strconv.Atoi(os.Getenv("LS_DEPTH")); err == nil { // TEMP experiment
-		r.cfg.depth = v
 	}
 	if r.cfg.limit == nil {
 		r.cfg.limit = NewLimit(0)
