@@ -42,6 +42,7 @@ func BenchmarkFinderSegments(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/17, "ns/segment")
 }
+
 // blockStarts decodes data serially and returns every block's start bit
 // and type.
 func blockStarts(t testing.TB, data []byte) (starts []int64, types []uint8) {
