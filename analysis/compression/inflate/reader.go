@@ -57,7 +57,7 @@ type Stats struct {
 }
 
 // lookahead is how much input past its segment a job gets.
-const lookahead = 256 << 10
+const lookahead = 128 << 10
 
 // serialOut is the serial decoder's output room after its window.
 const serialOut = 256 << 10
@@ -76,7 +76,7 @@ func NewReader(src io.Reader, opts ...Option) (*Reader, error) {
 	if r.cfg.limit == nil {
 		r.cfg.limit = NewLimit(0)
 	}
-	r.in = input{src: src, chunk: r.cfg.segment}
+	r.in = input{src: src, chunk: r.cfg.segment / 4}
 	if err := r.member(0); err != nil {
 		if err == io.EOF {
 			err = ErrTruncated
@@ -285,7 +285,7 @@ func (r *Reader) recycle(b *buffers) {
 		return
 	}
 	// Enough pieces stay for the chunks in flight at a typical ratio.
-	r.pool.put(b.pieces, 4*r.cfg.segment*(r.cfg.depth+1))
+	r.pool.put(b.pieces, 3*r.cfg.segment*(r.cfg.depth+1))
 	b.pieces = b.pieces[:0]
 	if len(r.free) <= r.cfg.depth {
 		r.free = append(r.free, b)
@@ -312,8 +312,8 @@ func (r *Reader) dispatch() {
 		}
 		// The segment and enough of the next one for the block that
 		// straddles the seam: real encoders' blocks are well under
-		// lookahead; a longer one makes the job fail, and the reader
-		// decodes that stretch itself.
+		// lookahead (stored ones at most 64 KiB); a longer one makes the
+		// job fail, and the reader decodes that stretch itself.
 		start, end := k*seg, (k+1)*seg+min(seg, lookahead)
 		if r.in.fill(end, r.keep()) != nil || start >= r.in.end() {
 			return
