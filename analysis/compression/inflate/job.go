@@ -43,7 +43,7 @@ const maxCandidates = 32
 
 // checkEvery is how often (in symbols) a worker looks whether markers are
 // gone from the last 32 KiB, so that it can go on in bytes.
-const checkEvery = 64 << 10
+const checkEvery = 32 << 10
 
 // spec is what a worker needs.
 type spec struct {

@@ -33,6 +33,7 @@ type Reader struct {
 	free     []*buffers
 	held     *buffers // a used chunk's, until its output has been read
 	resolved []byte
+	lut      [1 << 16]byte // for resolve: indexed by any uint16
 	pending  []byte
 	later    [][]byte // a chunk's further parts, after pending
 	pool     piecePool
@@ -257,19 +258,22 @@ func (r *Reader) step() error {
 }
 
 // resolve turns a chunk's symbols into bytes, markers into the window's
-// bytes they stand for, and emits them.
+// bytes they stand for, and emits them. One table lookup a symbol, no
+// branch: the table maps a literal to itself and a marker to its byte.
 func (r *Reader) resolve(syms []uint16) {
 	if cap(r.resolved) < len(syms) {
 		r.resolved = make([]byte, max(len(syms), 2*cap(r.resolved)))
 	}
 	out := r.resolved[:len(syms)]
-	w := &r.win
-	for i, v := range syms {
-		if v < markerBase {
-			out[i] = byte(v)
-		} else {
-			out[i] = w[(v-markerBase)&(windowSize-1)]
+	t := &r.lut
+	if t[1] == 0 {
+		for i := range markerBase {
+			t[i] = byte(i)
 		}
+	}
+	copy(t[markerBase:], r.win[:])
+	for i, v := range syms {
+		out[i] = t[v]
 	}
 	r.emit(out)
 }
