@@ -121,7 +121,7 @@ func corpus(t testing.TB) map[string][]byte {
 			c[filepath.Base(p)] = b
 		}
 	}
-	if b, err := readPrefix("/tmp/layerscope-debootstrap-bookworm.tar", 12<<20); err == nil {
+	if b, err := readPrefix("/tmp/layerscope-debootstrap-bookworm.tar", 6<<20); err == nil {
 		c["debian rootfs"] = b
 	}
 	return c

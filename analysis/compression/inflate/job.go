@@ -165,10 +165,11 @@ func symbols(d *decoder[uint16], bufs *buffers, maxSyms int) (status, error) {
 			return outFull, nil
 		}
 		if d.op+checkEvery > len(room) {
-			if len(room) >= maxSyms {
+			// Symbols take two bytes: half the cap in them.
+			if len(room) >= maxSyms/2 {
 				return needInput, nil // over the cap: give up
 			}
-			grown := make([]uint16, min(2*len(room), maxSyms))
+			grown := make([]uint16, min(2*len(room), maxSyms/2))
 			copy(grown, room[:d.op])
 			d.out = grown
 			bufs.syms = grown

@@ -326,6 +326,11 @@ func (r *Reader) dispatch() {
 			r.next = k + 1
 			continue
 		}
+		if here && r.in.eof && (k+1)*seg >= r.in.end() {
+			// The last segment, from where the reader stands: nothing to
+			// decode beside it, so the reader decodes it itself.
+			return
+		}
 		bufs := &buffers{}
 		if n := len(r.free); n > 0 {
 			bufs, r.free = r.free[n-1], r.free[:n-1]
