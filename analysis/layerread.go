@@ -129,9 +129,9 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 	d := &layerData{compression: kind, verified: lr.verify}
 	// An uncompressed blob is the tar: it is parsed straight from br (one
 	// buffer), and its one hash serves as both digests. A compressed one
-	// is decompressed on a goroutine of its own (with the blob's hash),
-	// ahead of this one, which hashes the tar and parses it: with a core
-	// free, a layer then takes about as long as its decompression alone.
+	// is decompressed ahead of this goroutine, which hashes the tar and
+	// parses it: zstd on a goroutine of its own (with the blob's hash),
+	// gzip on the decoder's own workers, several on one stream.
 	var tarStream io.Reader = br
 	plain := &hashingReader{h: lr.newHash()}
 	var ahead *compression.Ahead
