@@ -2,6 +2,7 @@ package inflate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -42,8 +43,6 @@ type Reader struct {
 	wg       sync.WaitGroup
 	stats    Stats
 }
-
-const debugSeams = false
 
 const (
 	phDeflate = iota
@@ -123,7 +122,7 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-var errClosed = fmt.Errorf("inflate: read after Close")
+var errClosed = errors.New("inflate: read after Close")
 
 // produce makes the next output ready (maybe none), or says why not.
 func (r *Reader) produce() (err error) {
@@ -251,9 +250,6 @@ func (r *Reader) step() error {
 	r.recycle(res.bufs)
 	r.dispatch()
 	r.stats.Serial++
-	if debugSeams {
-		fmt.Printf("seg %d: ok %v start %d pos %d (%+d) minRef %d wlen %d known %v\n", j.seg, res.ok, res.start, r.pos, res.start-r.pos, res.minRef, r.wlen, j.known)
-	}
 	return r.startSerial(j.stop)
 }
 
