@@ -131,6 +131,9 @@ func (r *Reader) produce() (err error) {
 			err = fmt.Errorf("internal error while decompressing: %v", p)
 		}
 	}()
+	if err := r.cfg.ctx.Err(); err != nil {
+		return err
+	}
 	switch r.phase {
 	case phDeflate:
 		if r.serOn {
