@@ -2,6 +2,7 @@ package inflate
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -123,25 +124,43 @@ func hcrc(h []byte, wrong bool) []byte {
 // streams.
 func TestHostileRatio(t *testing.T) {
 	noLeak(t)
-	gz := stdGzip(t, 9, make([]byte, 256<<20))
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	before := ms.TotalAlloc
-	zr, err := NewReader(bytes.NewReader(gz), WithSegmentSize(4<<10), WithMaxChunk(1<<20))
-	if err != nil {
-		t.Fatal(err)
+	zeros := make([]byte, 64<<20)
+	var big bytes.Buffer
+	zw, _ := stdgzip.NewWriterLevel(&big, 9)
+	for range 20 { // 1.25 GiB in 1.2 MiB: more than a default segment
+		zw.Write(zeros)
 	}
-	n, err := io.Copy(io.Discard, zr)
-	zr.Close()
-	if err != nil || n != 256<<20 {
-		t.Fatalf("read %d, %v", n, err)
+	zw.Close()
+	for _, c := range []struct {
+		name  string
+		gz    []byte
+		size  int64
+		opts  []Option
+		limit uint64
+	}{
+		{"small segments and cap", stdGzip(t, 9, zeros), 64 << 20, []Option{WithSegmentSize(4 << 10), WithMaxChunk(1 << 20)}, 48 << 20},
+		{"defaults", big.Bytes(), 20 * 64 << 20, nil, 96 << 20},
+	} {
+		gz := c.gz
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		zr, err := NewReader(bytes.NewReader(gz), c.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, zr)
+		zr.Close()
+		if err != nil || n != c.size {
+			t.Fatalf("%s: read %d, %v", c.name, n, err)
+		}
+		runtime.ReadMemStats(&ms)
+		if alloc := ms.TotalAlloc - before; alloc > c.limit {
+			t.Errorf("%s: allocated %d MiB inflating a %d KiB stream", c.name, alloc>>20, len(gz)>>10)
+		}
+		t.Logf("%s: %d MiB allocated for %d MiB out, %+v", c.name, (ms.TotalAlloc-before)>>20, n>>20, zr.Stats())
 	}
-	runtime.ReadMemStats(&ms)
-	if alloc := ms.TotalAlloc - before; alloc > 48<<20 {
-		t.Errorf("allocated %d MiB inflating a %d KiB stream", alloc>>20, len(gz)>>10)
-	}
-	t.Logf("%+v", zr.Stats())
 }
 
 // TestCloseStopsWorkers: Close in the middle of a stream, and a context
