@@ -64,3 +64,28 @@ func benchNext(b *testing.B, fileSize int, hash bool) {
 		}
 	}
 }
+
+// BenchmarkChecksum is the checksum test alone, once per header.
+func BenchmarkChecksum(b *testing.B) {
+	layer := benchLayer(b, 0)
+	blk := (*[blockSize]byte)(layer[:blockSize])
+	b.SetBytes(blockSize)
+	for b.Loop() {
+		if !checksumOK(blk) {
+			b.Fatal("bad checksum")
+		}
+	}
+}
+
+// BenchmarkParseOctal parses a header's numeric fields as written by Go
+// and by GNU tar.
+func BenchmarkParseOctal(b *testing.B) {
+	fields := [][]byte{[]byte("0000644\x00"), []byte("0001750\x00"), []byte("00000001750\x00"), []byte("14730456417\x00"), []byte(" 14730456417"), []byte("0000000\x00")}
+	for b.Loop() {
+		for _, f := range fields {
+			if _, err := parseOctal(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

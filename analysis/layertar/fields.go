@@ -19,8 +19,7 @@ const (
 	formatGNU
 )
 
-func (t *Reader) format() format {
-	b := t.blk[:]
+func blockFormat(b *[blockSize]byte) format {
 	switch {
 	case string(b[257:263]) == "ustar\x00" && string(b[508:512]) == "tar\x00":
 		return formatSTAR
@@ -32,35 +31,55 @@ func (t *Reader) format() format {
 	return formatV7
 }
 
+// peekBlock returns the next block in the read buffer itself, without
+// copying it, and consumes it: it stays valid until the next read from
+// t.r. Errors are io.ReadFull's: io.EOF only when nothing is left.
+func (t *Reader) peekBlock() (*[blockSize]byte, error) {
+	b, err := t.r.Peek(blockSize)
+	if len(b) < blockSize {
+		if err == nil || (len(b) > 0 && err == io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	t.r.Discard(blockSize) // cannot fail: the block is buffered
+	return (*[blockSize]byte)(b), nil
+}
+
 // readHeader reads one header block into t.hdr, as its fields say before
 // any extension applies. Like archive/tar it refuses a block with a bad
 // checksum or with any numeric field that does not parse, also fields
-// this reader does not keep (device numbers, STAR times).
+// this reader does not keep (device numbers, STAR times). It parses the
+// block where it lies in the read buffer: copying every header out of it
+// cost more than the parse (a million headers are half a gigabyte).
 func (t *Reader) readHeader() error {
-	if _, err := io.ReadFull(t.r, t.blk[:]); err != nil {
+	b, err := t.peekBlock()
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return io.EOF // a stream without end blocks ends here too
 		}
 		return unexpected(err)
 	}
-	if t.blk == [blockSize]byte{} {
+	if *b == [blockSize]byte{} {
 		// End of archive: a second zero block, or the end of the stream.
-		if _, err := io.ReadFull(t.r, t.blk[:]); err != nil {
+		if b, err = t.peekBlock(); err != nil {
 			if errors.Is(err, io.EOF) {
 				return io.EOF
 			}
 			return unexpected(err)
 		}
-		if t.blk == [blockSize]byte{} {
+		if *b == [blockSize]byte{} {
 			return io.EOF
 		}
 		return fmt.Errorf("%w: data after an end-of-archive block", ErrHeader)
 	}
-	if !t.checksumOK() {
+	if !checksumOK(b) {
 		return fmt.Errorf("%w: bad checksum", ErrHeader)
 	}
-	b := t.blk[:]
-	p := fieldParser{b: b}
+	if b[156] == TypeGNUSparse {
+		t.blk = *b // its map is read after the buffer moved on (oldGNUSparseMap)
+	}
+	p := fieldParser{b: b[:]}
 	h := &t.hdr
 	*h = Header{
 		Typeflag: b[156],
@@ -72,7 +91,7 @@ func (t *Reader) readHeader() error {
 		GID:      int(p.number(116, 8)),
 		ModTime:  p.number(136, 12),
 	}
-	if f := t.format(); f != formatV7 {
+	if f := blockFormat(b); f != formatV7 {
 		p.number(329, 8) // device major
 		p.number(337, 8) // and minor
 		var prefix []byte
@@ -87,7 +106,7 @@ func (t *Reader) readHeader() error {
 			// archive/tar reads files of Go writers before 1.8, which
 			// put a USTAR prefix where GNU keeps atime and ctime: when
 			// these do not parse and the field is ASCII, it is a prefix.
-			times := fieldParser{b: b}
+			times := fieldParser{b: b[:]}
 			if b[345] != 0 {
 				times.number(345, 12)
 			}
@@ -119,38 +138,50 @@ func isASCII(b []byte) bool {
 	return true
 }
 
-func (t *Reader) checksumOK() bool {
-	want, err := parseOctal(t.blk[148:156])
+// checksumOK checks a header's checksum field against the sum of its
+// bytes, the field itself counted as eight spaces, as archive/tar does.
+func checksumOK(b *[blockSize]byte) bool {
+	want, err := parseOctal(b[148:156])
 	if err != nil {
 		return false
 	}
-	// The checksum field counts as eight spaces. Pairs of bytes are
-	// added in four 16-bit lanes (64 words of at most 2×255 each fit),
-	// and the lanes once at the end.
-	const m = 0x00ff00ff00ff00ff
-	var lanes uint64
-	for i := 0; i < blockSize; i += 8 {
-		x := binary.LittleEndian.Uint64(t.blk[i:])
-		if i == 144 {
-			x &= 0x00000000ffffffff // bytes 148-151 belong to the field
-		} else if i == 152 {
-			x &= 0xffffffff00000000 // and bytes 152-155
-		}
-		lanes += x&m + x>>8&m
-	}
-	unsigned := int64(8*' ') + int64(lanes&0xffff+lanes>>16&0xffff+lanes>>32&0xffff+lanes>>48)
+	// The field lies in bytes 148-155: add all, take it out again.
+	unsigned := int64(sumBytes(b)) - int64(sumWord(binary.LittleEndian.Uint64(b[148:]))) + 8*' '
 	if want == unsigned {
 		return true
 	}
 	// Some old tar writers summed signed bytes.
 	signed := int64(8 * ' ')
-	for i, c := range t.blk {
+	for i, c := range b {
 		if i < 148 || i >= 156 {
 			signed += int64(int8(c))
 		}
 	}
 	return want == signed
 }
+
+// lanes8 selects every other byte of a word: the bytes of a word are added
+// in four 16-bit lanes, eight at a time instead of one (this sum runs over
+// every header, half of a layer of small files).
+const lanes8 = 0x00ff00ff00ff00ff
+
+// sumBytes is the sum of a block's bytes. Two accumulators of four lanes
+// each take 32 words of at most 2×255 a lane: 32640 fits in 16 bits.
+func sumBytes(b *[blockSize]byte) uint64 {
+	var a, c uint64
+	for s := b[:]; len(s) >= 16; s = s[16:] {
+		x := binary.LittleEndian.Uint64(s[:8])
+		y := binary.LittleEndian.Uint64(s[8:16])
+		a += x&lanes8 + x>>8&lanes8
+		c += y&lanes8 + y>>8&lanes8
+	}
+	return addLanes(a) + addLanes(c)
+}
+
+// sumWord is the sum of a word's eight bytes.
+func sumWord(x uint64) uint64 { return addLanes(x&lanes8 + x>>8&lanes8) }
+
+func addLanes(l uint64) uint64 { return l&0xffff + l>>16&0xffff + l>>32&0xffff + l>>48 }
 
 // fieldParser reads numeric fields of a block and remembers whether any
 // failed, so that a header is checked whole.
@@ -176,25 +207,24 @@ func parseNumber(b []byte) (int64, error) {
 	return parseOctal(b)
 }
 
-// parseOctal reads an octal field the way archive/tar does: padding of
-// spaces and NULs around it, and the value ends at the first NUL.
+// parseOctal reads an octal field the way archive/tar does: it trims
+// spaces and NULs on both sides, cuts the rest at its first NUL and parses
+// what is left as octal digits. It does so in one pass over the field
+// (this runs for every numeric field of every header): after the leading
+// padding, digits; then the end of the field, a NUL (whatever follows is
+// cut off), or a space that only padding may follow.
 func parseOctal(b []byte) (int64, error) {
-	// bytes.Trim(b, " \x00"), without its per-call set: this runs for
-	// every numeric field of every header.
-	i, j := 0, len(b)
-	for i < j && (b[i] == ' ' || b[i] == 0) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == 0) {
 		i++
 	}
-	for j > i && (b[j-1] == ' ' || b[j-1] == 0) {
-		j--
-	}
-	if i == j {
-		return 0, nil
-	}
-	b = cBytes(b[i:j])
 	var v int64
-	for _, c := range b {
+	for ; i < len(b); i++ {
+		c := b[i]
 		if c < '0' || c > '7' {
+			if c == 0 || (c == ' ' && onlyPadding(b[i:])) {
+				break
+			}
 			return 0, ErrHeader
 		}
 		if v > math.MaxInt64>>3 {
@@ -203,6 +233,16 @@ func parseOctal(b []byte) (int64, error) {
 		v = v<<3 | int64(c-'0')
 	}
 	return v, nil
+}
+
+// onlyPadding reports whether b holds only spaces and NULs.
+func onlyPadding(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func parseBase256(b []byte) (int64, error) {

@@ -1,0 +1,151 @@
+package layertar
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// refOctal is archive/tar's rule for an octal field, step by step: trim
+// spaces and NULs, cut at the first NUL, parse as unsigned octal.
+func refOctal(b []byte) (int64, error) {
+	b = bytes.Trim(b, " \x00")
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	v, err := strconv.ParseUint(string(b), 8, 64)
+	if err != nil {
+		return 0, ErrHeader
+	}
+	return int64(v), nil
+}
+
+// refChecksumOK is archive/tar's checksum test, byte by byte.
+func refChecksumOK(b *[blockSize]byte) bool {
+	want, err := refOctal(b[148:156])
+	if err != nil {
+		return false
+	}
+	var unsigned, signed int64
+	for i, c := range b {
+		if i >= 148 && i < 156 {
+			c = ' '
+		}
+		unsigned += int64(c)
+		signed += int64(int8(c))
+	}
+	return want == unsigned || want == signed
+}
+
+// maxField is the widest numeric field: 12 octal digits never overflow
+// (parseOctal refuses what would, archive/tar would wrap 22-digit values).
+const maxField = 12
+
+// octalFields is where a header keeps its octal numbers, with their sizes.
+var octalFields = [][2]int{{100, 8}, {108, 8}, {116, 8}, {124, 12}, {136, 12}, {148, 8}, {329, 8}, {337, 8}, {345, 12}, {357, 12}}
+
+func checkOctal(t *testing.T, f []byte) {
+	t.Helper()
+	got, gerr := parseOctal(f)
+	want, werr := refOctal(f)
+	if (gerr == nil) != (werr == nil) || (werr == nil && got != want) {
+		t.Errorf("parseOctal(%q) = %d, %v; archive/tar's rule gives %d, %v", f, got, gerr, want, werr)
+	}
+}
+
+func checkChecksum(t *testing.T, b *[blockSize]byte) {
+	t.Helper()
+	if got, want := checksumOK(b), refChecksumOK(b); got != want {
+		t.Errorf("checksumOK = %v, archive/tar's rule says %v, for the block\n%q", got, want, b[:])
+	}
+}
+
+func TestParseOctal(t *testing.T) {
+	for _, f := range []string{
+		"", "\x00\x00\x00\x00\x00\x00\x00\x00", "        ", "0000644\x00", "0000644 ", " 0000644", "644", "00000001750\x00",
+		"12 \x0034", "12\x00 34", "12 34", "12 \x00 \x00", " \x00 7 \x00", "\x00\x0012", "\x0012\x0034", "12\x00\xff",
+		"8", "9", "-1", "+7", "0x10", "7_7", "7 7", "\xff", "777777777777", " 77777777777", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x007",
+	} {
+		checkOctal(t, []byte(f))
+	}
+}
+
+// TestChecksum compares the checksum with archive/tar's on the headers of
+// real tars, on random blocks with a checksum written for them (unsigned
+// and signed sums, and off by one), and on all-0xff blocks.
+func TestChecksum(t *testing.T) {
+	var blocks [][blockSize]byte
+	for _, b := range samples(t) {
+		for off := 0; off+blockSize <= len(b) && off < 64*blockSize; off += blockSize {
+			blocks = append(blocks, [blockSize]byte(b[off:off+blockSize]))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		var b [blockSize]byte
+		for i := range b {
+			if rng.IntN(3) == 0 {
+				b[i] = byte(rng.Uint32())
+			}
+		}
+		var unsigned, signed int64
+		for i, c := range b {
+			if i >= 148 && i < 156 {
+				c = ' '
+			}
+			unsigned += int64(c)
+			signed += int64(int8(c))
+		}
+		for _, sum := range []int64{unsigned, signed, unsigned + 1, unsigned - 1} {
+			copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum&0o777777))
+			blocks = append(blocks, b)
+		}
+	}
+	var ff [blockSize]byte
+	for i := range ff {
+		ff[i] = 0xff
+	}
+	blocks = append(blocks, ff)
+	copy(ff[148:156], fmt.Sprintf("%06o\x00 ", 504*255+8*' '))
+	blocks = append(blocks, ff)
+	ok := 0
+	for i := range blocks {
+		checkChecksum(t, &blocks[i])
+		if checksumOK(&blocks[i]) {
+			ok++
+		}
+	}
+	if ok < len(blocks)/4 {
+		t.Errorf("only %d of %d blocks pass the checksum: the test checks little", ok, len(blocks))
+	}
+}
+
+// FuzzHeaderFields: on any block, the checksum and every octal field parse
+// as archive/tar's rules say; any short input is tried as a field too.
+func FuzzHeaderFields(f *testing.F) {
+	for _, b := range samples(f) {
+		if len(b) >= blockSize {
+			f.Add(b[:blockSize])
+		}
+	}
+	for _, c := range hostileCases() {
+		f.Add(c.tar[:min(len(c.tar), blockSize)])
+	}
+	f.Add([]byte("12 \x0034"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) <= maxField {
+			checkOctal(t, in)
+		}
+		var b [blockSize]byte
+		copy(b[:], in)
+		checkChecksum(t, &b)
+		for _, fl := range octalFields {
+			checkOctal(t, b[fl[0]:fl[0]+fl[1]])
+		}
+	})
+}
