@@ -41,6 +41,7 @@ type options struct {
 	seed       *maphash.Seed // WithContentSeed; else a new one per parse
 	fromLayer  int           // the first layer to parse (ReadPair: the others are shared)
 	lazyBelow  *int          // with lazy, only layers below this are read headers-only (ReadPair)
+	recycle    bool          // Read's: merged layers' entry slices go back to the workers
 }
 
 // Option tunes Parse and Analyze.
@@ -187,7 +188,8 @@ func Analyze(ctx context.Context, img v1.Image, opts ...Option) (*Result, error)
 // Read parses the planned image's layers and merges them on the calling
 // goroutine. It returns once every worker has stopped, also on error.
 func (r *Result) Read(ctx context.Context, opts ...Option) error {
-	p := r.parse(ctx, true, opts...)
+	recycle := func(o *options) { o.recycle = true }
+	p := r.parse(ctx, true, append(opts[:len(opts):len(opts)], recycle)...)
 	defer p.Close()
 	for {
 		pl, err := p.Next()
@@ -200,9 +202,11 @@ func (r *Result) Read(ctx context.Context, opts ...Option) error {
 		if err != nil {
 			return err
 		}
+		entries := pl.data.entries
 		if err := r.Merge(pl); err != nil {
 			return err
 		}
+		p.spare.give(entries) // merged: nothing reads them again
 	}
 }
 

@@ -95,6 +95,7 @@ type layerReader struct {
 	zstd     *compression.Budget // bounds all zstd decoders' memory together
 	verify   bool                // hash blobs and tars with SHA-256 and check them
 	lazy     bool                // seek over file data of uncompressed, seekable blobs
+	spare    *entryPool          // entry slices to reuse, or nil
 }
 
 func (lr *layerReader) newHash() hash.Hash {
@@ -126,7 +127,7 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 		return nil, tarError(err)
 	}
 	defer zr.Close()
-	d := &layerData{compression: kind, verified: lr.verify}
+	d := &layerData{compression: kind, verified: lr.verify, entries: lr.spare.take()}
 	// An uncompressed blob is the tar: it is parsed straight from br (one
 	// buffer), and its one hash serves as both digests. A compressed one
 	// is decompressed on a goroutine of its own (with the blob's hash),
