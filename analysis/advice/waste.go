@@ -170,8 +170,10 @@ type dupKey struct {
 func duplicates(in Input, prior []Finding) []Finding {
 	f := in.FS
 	// One lookup per file: the value is the first copy's EntryID, or
-	// ^index into groups once a second copy is seen.
-	seen := make(map[dupKey]int64, f.NumEntries())
+	// ^index into groups once a second copy is seen. Not sized for every
+	// entry: most images hold far fewer contents than files, and a map
+	// of a million slots made up a fifth of the peak memory.
+	seen := map[dupKey]int64{}
 	var groups []*group
 	var keys []dupKey
 	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
@@ -216,14 +218,14 @@ func duplicates(in Input, prior []Finding) []Finding {
 			}
 		}
 		claims := slices.Delete(slices.Clone(g.ids), keep, keep+1)
-		last := 0
-		for _, id := range g.ids {
-			last = max(last, int(f.Entry(id).Layer))
-		}
+		// The ids are in tar order, so layer by layer: the last copy is
+		// of the newest layer. And every copy has the same size: the
+		// largest are the first, ties in tar order.
+		last := int(f.Entry(g.ids[len(g.ids)-1]).Layer)
 		n := len(g.ids)
 		bytes := k.size * int64(n-1) // no overflow: each copy is counted in the image's checked total
 		out = append(out, Finding{
-			Kind: KindDuplicateContent, Layer: last, Bytes: bytes, Paths: paths(f, g.ids), Count: n,
+			Kind: KindDuplicateContent, Layer: last, Bytes: bytes, Paths: pathsOf(f, g.ids[:min(n, maxPaths)]), Count: n,
 			Message: fmt.Sprintf("%d copies of the same %s; %s made the last", n, size(k.size), step(in, last)),
 			Fix:     "keep one copy: COPY or cp it once and link the others (ln, ln -s), or remove the extra copies in the RUN that makes them",
 			claims:  claims,
