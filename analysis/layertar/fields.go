@@ -209,13 +209,69 @@ func parseNumber(b []byte) (int64, error) {
 
 // parseOctal reads an octal field the way archive/tar does: it trims
 // spaces and NULs on both sides, cuts the rest at its first NUL and parses
-// what is left as octal digits. It does so in one pass over the field
-// (this runs for every numeric field of every header): after the leading
-// padding, digits; then the end of the field, a NUL (whatever follows is
-// cut off), or a space that only padding may follow.
+// what is left as octal digits. Nearly every field is laid out as all
+// writers do it, digits filling it but for a NUL or space at the end; it
+// runs for every numeric field of every header, so that layout is parsed
+// eight digits at a time.
 func parseOctal(b []byte) (int64, error) {
+	if v, ok := octalFilled(b); ok {
+		return v, nil
+	}
+	return parseOctalPadded(b)
+}
+
+// octalFilled parses an 8- or 12-byte field of 7 or 11 digits and a NUL
+// or a space; ok is false for any other field.
+func octalFilled(b []byte) (v int64, ok bool) {
+	switch len(b) {
+	case 8:
+		if !padByte(b[7]) {
+			return 0, false
+		}
+		// A leading '0' in place of the last byte: eight digits.
+		x := binary.LittleEndian.Uint64(b)<<8 | '0'
+		if !octalDigits(x) {
+			return 0, false
+		}
+		return int64(octal8(x)), true
+	case 12:
+		if !padByte(b[11]) {
+			return 0, false
+		}
+		x := binary.LittleEndian.Uint64(b)
+		// The last three digits, after five '0's.
+		y := uint64(binary.LittleEndian.Uint32(b[8:])&0xffffff)<<40 | 0x3030303030
+		if !octalDigits(x) || !octalDigits(y) {
+			return 0, false
+		}
+		return int64(octal8(x)<<9 | octal8(y)), true
+	}
+	return 0, false
+}
+
+func padByte(c byte) bool { return c == 0 || c == ' ' }
+
+// octalDigits reports whether all eight bytes of x are '0' to '7': those
+// are the bytes 0x30 to 0x37, whose top five bits are 00110.
+func octalDigits(x uint64) bool { return x&0xf8f8f8f8f8f8f8f8 == 0x3030303030303030 }
+
+// octal8 is the value of the eight octal digits in x, the most significant
+// in its low byte: pairs of digits are combined in every 16-bit lane at
+// once, then pairs of pairs in 32-bit lanes, then the two halves.
+func octal8(x uint64) uint64 {
+	x &= 0x0707070707070707
+	x = (x&0x00ff00ff00ff00ff)<<3 + x>>8&0x00ff00ff00ff00ff
+	x = (x&0x0000ffff0000ffff)<<6 + x>>16&0x0000ffff0000ffff
+	return (x&0xffffffff)<<12 + x>>32
+}
+
+// parseOctalPadded is parseOctal for any layout, in one pass over the
+// field: after the leading padding, digits; then the end of the field, a
+// NUL (whatever follows is cut off), or a space that only padding may
+// follow.
+func parseOctalPadded(b []byte) (int64, error) {
 	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] == 0) {
+	for i < len(b) && padByte(b[i]) {
 		i++
 	}
 	var v int64

@@ -69,6 +69,11 @@ func TestParseOctal(t *testing.T) {
 	for _, f := range []string{
 		"", "\x00\x00\x00\x00\x00\x00\x00\x00", "        ", "0000644\x00", "0000644 ", " 0000644", "644", "00000001750\x00",
 		"12 \x0034", "12\x00 34", "12 34", "12 \x00 \x00", " \x00 7 \x00", "\x00\x0012", "\x0012\x0034", "12\x00\xff",
+		// The 8- and 12-byte layout parsed eight digits at a time, and bytes
+		// just outside '0'-'7' in each position.
+		"7777777\x00", "7777777 ", "77777777777\x00", "77777777777 ", "0000008\x00", "000000/\x00", "8000000\x00",
+		"0000644\x01", "00000001750 ", "0000000000\x00\x00", "7777777777/\x00", "7777777/777\x00", "/7777777777\x00",
+		"00000000008\x00", "0000000\x80", "\xb0000000\x00", "0000000000\xb0\x00",
 		"8", "9", "-1", "+7", "0x10", "7_7", "7 7", "\xff", "777777777777", " 77777777777", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x007",
 	} {
 		checkOctal(t, []byte(f))
@@ -140,6 +145,19 @@ func FuzzHeaderFields(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) <= maxField {
 			checkOctal(t, in)
+		}
+		// The input as fields of digits, mostly: random bytes seldom make
+		// the layout that is parsed eight digits at a time.
+		const alphabet = "01234567 \x00/8\xb0"
+		for _, n := range []int{8, 12} {
+			f := make([]byte, n)
+			for i := range min(n, len(in)) {
+				f[i] = alphabet[int(in[i])%len(alphabet)]
+				if in[i] < 200 { // mostly digits
+					f[i] = '0' + in[i]%8
+				}
+			}
+			checkOctal(t, f)
 		}
 		var b [blockSize]byte
 		copy(b[:], in)
