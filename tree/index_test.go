@@ -112,3 +112,45 @@ func BenchmarkChild(b *testing.B) {
 		}
 	}
 }
+
+// TestIndexMoveTo moves IDs (some sharing a hash, a whole batch of them
+// included) into an index in use, through its growth, and finds every one
+// afterwards in its own chain.
+func TestIndexMoveTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var dst, src index
+	hashes := map[uint32]uint32{} // id → hash
+	next := uint32(0)
+	for round := range 20 {
+		for range 1000 + round*500 {
+			h := rng.Uint32()
+			if rng.IntN(32) == 0 {
+				h = uint32(rng.IntN(16)) << 28 // many IDs on a few chains
+			}
+			src.add(h, next)
+			hashes[next] = h
+			next++
+		}
+		src.moveTo(&dst)
+		if src.n != 0 {
+			t.Fatalf("%d IDs left after moveTo", src.n)
+		}
+	}
+	if dst.n != len(hashes) {
+		t.Fatalf("%d IDs in the index, %d added", dst.n, len(hashes))
+	}
+	for id, h := range hashes {
+		p := dst.find(h)
+		found := false
+		for {
+			got, ok := p.next(&dst)
+			if !ok {
+				break
+			}
+			found = found || got == id
+		}
+		if !found {
+			t.Fatalf("ID %d (hash %#x) not in its chain", id, h)
+		}
+	}
+}
