@@ -1,10 +1,15 @@
 package layertar
 
 import (
+	"archive/tar"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -166,4 +171,47 @@ func FuzzHeaderFields(f *testing.F) {
 			checkOctal(t, b[fl[0]:fl[0]+fl[1]])
 		}
 	})
+}
+
+// TestNamesOutliveTheirHeaders: names and link names share chunks of
+// memory; each must still read as archive/tar read it after all the
+// headers after it (chunks filled and new ones begun).
+func TestNamesOutliveTheirHeaders(t *testing.T) {
+	var w bytes.Buffer
+	tw := tar.NewWriter(&w)
+	var want []string
+	for i := range 3000 {
+		h := &tar.Header{Name: fmt.Sprintf("dir%03d/%s/file%05d", i%100, strings.Repeat("p", i%90), i), Typeflag: tar.TypeReg, Mode: 0o644}
+		if i%3 == 0 {
+			h.Typeflag, h.Linkname = tar.TypeSymlink, fmt.Sprintf("../target%05d", i)
+		}
+		if i%7 == 0 {
+			// A USTAR prefix: the name is joined from two fields.
+			h.Name = strings.Repeat("q", 120) + fmt.Sprintf("/f%05d", i)
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, h.Name+" -> "+h.Linkname)
+	}
+	tw.Close()
+	tr := NewReader(bytes.NewReader(w.Bytes()))
+	var names []string // the reader's own strings, joined only at the end
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name, h.Linkname)
+	}
+	var got []string
+	for i := 0; i+1 < len(names); i += 2 {
+		got = append(got, names[i]+" -> "+names[i+1])
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("names differ after the read: %d names, want %d", len(got), len(want))
+	}
 }
