@@ -42,6 +42,9 @@ type rawEntry struct {
 	uid     uint32
 	gid     uint32
 	typ     tree.Type
+	// base is where path's last component starts, found once for the
+	// parse and the merge (paths are shorter than maxPathBytes).
+	base uint16
 }
 
 // layerData is what one pass over a layer yields.
@@ -319,20 +322,29 @@ func cleanPath(name string) string {
 	return strings.TrimPrefix(path.Clean("/"+name), "/")
 }
 
+// isClean reports whether name is clean and relative already: no leading
+// or trailing slash, and no component that is empty, "." or "..". One
+// pass, counting each component's length and its dots (this runs for
+// every entry).
 func isClean(name string) bool {
 	if name == "" || name[0] == '/' || name[len(name)-1] == '/' {
 		return false
 	}
+	n, dots := 0, 0 // of the current component
 	for i := 0; i < len(name); i++ {
-		if name[i] != '.' || (i > 0 && name[i-1] != '/') {
+		switch name[i] {
+		case '/':
+			if n == 0 || n == dots && n <= 2 {
+				return false // "//", "/./" or "/../"
+			}
+			n, dots = 0, 0
 			continue
+		case '.':
+			dots++
 		}
-		// A component starting with '.': "." and ".." are not clean.
-		if i+1 == len(name) || name[i+1] == '/' || (name[i+1] == '.' && (i+2 == len(name) || name[i+2] == '/')) {
-			return false
-		}
+		n++
 	}
-	return !strings.Contains(name, "//")
+	return !(n == dots && n <= 2) // the last component: "." or ".."
 }
 
 // convert turns a tar header into a raw entry; ok is false for headers that
@@ -340,9 +352,9 @@ func isClean(name string) bool {
 // those it ignores with a warning.
 func convert(hdr *layertar.Header, warn *warnings) (e rawEntry, ok bool) {
 	p := cleanPath(hdr.Name)
-	dir, base := path.Split(p)
-	dir = strings.TrimSuffix(dir, "/")
-	e = rawEntry{path: p, size: hdr.Size, offset: -1, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
+	slash := strings.LastIndexByte(p, '/')
+	dir, base := p[:max(slash, 0)], p[slash+1:]
+	e = rawEntry{path: p, base: uint16(slash + 1), size: hdr.Size, offset: -1, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		switch {
 		case base == opaqueMarker:
@@ -358,6 +370,7 @@ func convert(hdr *layertar.Header, warn *warnings) (e rawEntry, ok bool) {
 			e.path, e.typ = path.Join(dir, base[len(whiteoutPrefix):]), tree.TypeWhiteout
 		}
 		e.mode, e.uid, e.gid = 0, 0, 0
+		e.base = uint16(strings.LastIndexByte(e.path, '/') + 1) // of the path the marker names
 		return e, true
 	}
 	if p == "" && hdr.Typeflag != layertar.TypeDir {
