@@ -116,12 +116,23 @@ func Compute(in Input) Report {
 	if in.FS == nil {
 		return rep
 	}
+	// The copies are looked for while the other kinds are found, on
+	// other goroutines (findAllCopies).
+	var found copies
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if in.ContentsRead {
+			found = findAllCopies(in.FS)
+		}
+	}()
 	var fs []Finding
 	fs = append(fs, packageCaches(in)...)
 	fs = append(fs, removedLater(in)...)
 	fs = append(fs, metadataOnly(in)...)
+	<-done
 	if in.ContentsRead {
-		fs = append(fs, duplicates(in, fs)...)
+		fs = append(fs, duplicates(in, found, fs)...)
 	} else {
 		rep.NotChecked = append(rep.NotChecked, KindDuplicateContent)
 	}
