@@ -96,12 +96,12 @@ const moveBatch = 16
 // addAll adds the IDs of batch, known to be absent, which fit without
 // growing.
 func (x *index) addAll(batch []slot) {
-	var any uint32
+	var warm uint32
 	mask := uint32(len(x.slots) - 1)
 	for _, s := range batch {
-		any |= x.slots[s.h&mask].id // only to start the load
+		warm |= x.slots[s.h&mask].id // only to start the load
 	}
-	x.touched += any & 1 // keeps the loads: the compiler would drop unused ones
+	x.touched += warm & 1 // keeps the loads: the compiler would drop unused ones
 	for _, s := range batch {
 		x.add(s.h, s.id-1)
 	}
