@@ -323,28 +323,23 @@ func cleanPath(name string) string {
 }
 
 // isClean reports whether name is clean and relative already: no leading
-// or trailing slash, and no component that is empty, "." or "..". One
-// pass, counting each component's length and its dots (this runs for
-// every entry).
+// or trailing slash, and no component that is empty, "." or "..". It runs
+// for every entry, so most names are settled by two substring searches
+// (which look at many bytes at a time); only names with a component that
+// starts with a dot have their components checked.
 func isClean(name string) bool {
-	if name == "" || name[0] == '/' || name[len(name)-1] == '/' {
+	if name == "" || name[0] == '/' || name[len(name)-1] == '/' || strings.Contains(name, "//") {
 		return false
 	}
-	n, dots := 0, 0 // of the current component
-	for i := 0; i < len(name); i++ {
-		switch name[i] {
-		case '/':
-			if n == 0 || n == dots && n <= 2 {
-				return false // "//", "/./" or "/../"
-			}
-			n, dots = 0, 0
-			continue
-		case '.':
-			dots++
-		}
-		n++
+	if name[0] != '.' && !strings.Contains(name, "/.") {
+		return true
 	}
-	return !(n == dots && n <= 2) // the last component: "." or ".."
+	for c := range strings.SplitSeq(name, "/") {
+		if c == "." || c == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // convert turns a tar header into a raw entry; ok is false for headers that
