@@ -207,7 +207,26 @@ func (r *Result) Read(ctx context.Context, opts ...Option) error {
 			return err
 		}
 		p.spare.give(entries) // merged: nothing reads them again
+		r.reserveNodes(p.stored)
 	}
+}
+
+// reserveNodes sizes the tree's child index for the nodes the whole image
+// will likely have, from the nodes per stored byte of the layers merged so
+// far (total is all layers' stored bytes), but never for more than 8
+// times the nodes so far, as the first layers may be unlike the rest.
+// Grown by doubling alone, the index moved every node again at each step:
+// a sixth of the merge of a million files.
+func (r *Result) reserveNodes(total int64) {
+	var stored int64
+	for _, l := range r.Layers[:r.merged] {
+		stored += l.CompressedSizeBytes // each checked, at most maxBytes
+	}
+	if total <= stored || stored <= 0 {
+		return // done, or nothing to go by
+	}
+	nodes := float64(r.FS.Len())
+	r.FS.Reserve(int(min(nodes*float64(total)/float64(stored), 8*nodes)))
 }
 
 // Merge places the next parsed layer into r.FS; after the last one it

@@ -33,6 +33,7 @@ type Parser struct {
 	// layers in order, so the lowest unmerged layer is always started.
 	window chan struct{}
 	spare  *entryPool // Read's: merged layers' entry slices, for the workers
+	stored int64      // of the layers to read, -1 if some layer's is unknown
 }
 
 // entryPool hands the entry slices of merged layers back to the workers:
@@ -163,6 +164,7 @@ func (p *Parser) Close() {
 // start launches the workers; result i arrives on p.results[i].
 func (p *Parser) start(o options, seed maphash.Seed) {
 	prog := newProgressCounter(p.layers[p.next:], o.progress)
+	p.stored = prog.total
 	lr := &layerReader{seed: seed, progress: prog.bytes, zstd: compression.NewBudget(0), verify: !o.noVerify, lazy: o.lazy, spare: p.spare}
 	next := make(chan int, len(p.layers))
 	for i := p.next; i < len(p.layers); i++ {

@@ -154,3 +154,31 @@ func TestIndexMoveTo(t *testing.T) {
 		}
 	}
 }
+
+// TestReserve: after Reserve(n), adding nodes up to n never grows the child
+// index, and every node is still found.
+func TestReserve(t *testing.T) {
+	tr := NewTree()
+	const n = 100000
+	tr.Reserve(n)
+	size := len(tr.children.slots)
+	if size < 2*n {
+		t.Fatalf("Reserve(%d) left %d slots", n, size)
+	}
+	var ids []NodeID
+	for i := range n - 1 {
+		ids = append(ids, tr.Child(NodeID(i/100), fmt.Sprintf("c%d", i)))
+	}
+	if len(tr.children.slots) != size {
+		t.Errorf("the index grew from %d to %d slots below the reserved size", size, len(tr.children.slots))
+	}
+	for i, id := range ids {
+		if got, ok := tr.LookupChild(NodeID(i/100), fmt.Sprintf("c%d", i)); !ok || got != id {
+			t.Fatalf("LookupChild(c%d) = %d, %v; want %d", i, got, ok, id)
+		}
+	}
+	tr.Reserve(10) // less than it holds: nothing to do
+	if len(tr.children.slots) != size {
+		t.Errorf("Reserve of fewer nodes changed the index")
+	}
+}
