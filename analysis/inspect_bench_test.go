@@ -118,6 +118,13 @@ func BenchmarkAdviceCost(b *testing.B) {
 		}
 		adviceBench(b, benchArchive(b, synth.Spec{Layers: 10, Files: files, FileSize: 1000}))
 	})
+	b.Run("million", func(b *testing.B) {
+		s := synth.Spec{Layers: 50, Files: 20000, FileSize: 10}
+		if inCI() {
+			s.Files = 200
+		}
+		adviceBench(b, millionArchive(b, s))
+	})
 	b.Run("debian", func(b *testing.B) {
 		p := os.Getenv("LAYERSCOPE_DEBIAN_TAR")
 		if p == "" {

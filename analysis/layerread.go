@@ -42,6 +42,9 @@ type rawEntry struct {
 	uid     uint32
 	gid     uint32
 	typ     tree.Type
+	// base is where path's last component starts, found once for the
+	// parse and the merge (paths are shorter than maxPathBytes).
+	base uint16
 }
 
 // layerData is what one pass over a layer yields.
@@ -95,6 +98,7 @@ type layerReader struct {
 	zstd     *compression.Budget // bounds all zstd decoders' memory together
 	verify   bool                // hash blobs and tars with SHA-256 and check them
 	lazy     bool                // seek over file data of uncompressed, seekable blobs
+	spare    *entryPool          // entry slices to reuse, or nil
 }
 
 func (lr *layerReader) newHash() hash.Hash {
@@ -126,7 +130,7 @@ func (lr *layerReader) read(ctx context.Context, l v1.Layer) (*layerData, error)
 		return nil, tarError(err)
 	}
 	defer zr.Close()
-	d := &layerData{compression: kind, verified: lr.verify}
+	d := &layerData{compression: kind, verified: lr.verify, entries: lr.spare.take()}
 	// An uncompressed blob is the tar: it is parsed straight from br (one
 	// buffer), and its one hash serves as both digests. A compressed one
 	// is decompressed ahead of this goroutine, which hashes the tar and
@@ -321,20 +325,24 @@ func cleanPath(name string) string {
 	return strings.TrimPrefix(path.Clean("/"+name), "/")
 }
 
+// isClean reports whether name is clean and relative already: no leading
+// or trailing slash, and no component that is empty, "." or "..". It runs
+// for every entry, so most names are settled by two substring searches
+// (which look at many bytes at a time); only names with a component that
+// starts with a dot have their components checked.
 func isClean(name string) bool {
-	if name == "" || name[0] == '/' || name[len(name)-1] == '/' {
+	if name == "" || name[0] == '/' || name[len(name)-1] == '/' || strings.Contains(name, "//") {
 		return false
 	}
-	for i := 0; i < len(name); i++ {
-		if name[i] != '.' || (i > 0 && name[i-1] != '/') {
-			continue
-		}
-		// A component starting with '.': "." and ".." are not clean.
-		if i+1 == len(name) || name[i+1] == '/' || (name[i+1] == '.' && (i+2 == len(name) || name[i+2] == '/')) {
+	if name[0] != '.' && !strings.Contains(name, "/.") {
+		return true
+	}
+	for c := range strings.SplitSeq(name, "/") {
+		if c == "." || c == ".." {
 			return false
 		}
 	}
-	return !strings.Contains(name, "//")
+	return true
 }
 
 // convert turns a tar header into a raw entry; ok is false for headers that
@@ -342,9 +350,9 @@ func isClean(name string) bool {
 // those it ignores with a warning.
 func convert(hdr *layertar.Header, warn *warnings) (e rawEntry, ok bool) {
 	p := cleanPath(hdr.Name)
-	dir, base := path.Split(p)
-	dir = strings.TrimSuffix(dir, "/")
-	e = rawEntry{path: p, size: hdr.Size, offset: -1, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
+	slash := strings.LastIndexByte(p, '/')
+	dir, base := p[:max(slash, 0)], p[slash+1:]
+	e = rawEntry{path: p, base: uint16(slash + 1), size: hdr.Size, offset: -1, modTime: hdr.ModTime, mode: uint32(hdr.Mode & 0o7777), uid: uint32(hdr.UID), gid: uint32(hdr.GID)}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		switch {
 		case base == opaqueMarker:
@@ -360,6 +368,7 @@ func convert(hdr *layertar.Header, warn *warnings) (e rawEntry, ok bool) {
 			e.path, e.typ = path.Join(dir, base[len(whiteoutPrefix):]), tree.TypeWhiteout
 		}
 		e.mode, e.uid, e.gid = 0, 0, 0
+		e.base = uint16(strings.LastIndexByte(e.path, '/') + 1) // of the path the marker names
 		return e, true
 	}
 	if p == "" && hdr.Typeflag != layertar.TypeDir {

@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/layerscope/layerscope/tree"
 )
@@ -26,17 +25,16 @@ type merger struct {
 	lastNode tree.NodeID
 }
 
-// node returns the node of a clean relative path.
-func (m *merger) node(p string) tree.NodeID {
-	i := strings.LastIndexByte(p, '/')
-	if i < 0 {
-		return m.fs.Child(tree.Root, p)
+// node returns the node of an entry's path.
+func (m *merger) node(r *rawEntry) tree.NodeID {
+	if r.base == 0 {
+		return m.fs.Child(tree.Root, r.path)
 	}
-	dir := p[:i]
+	dir := r.path[:r.base-1]
 	if dir != m.lastDir || m.lastDir == "" {
 		m.lastDir, m.lastNode = dir, m.fs.Node(dir)
 	}
-	return m.fs.Child(m.lastNode, p[i+1:])
+	return m.fs.Child(m.lastNode, r.path[r.base:])
 }
 
 // implicitDir stands for a directory that no entry created (its parent
@@ -61,7 +59,7 @@ func (m *merger) addLayer(d *layerData) {
 	first := tree.EntryID(f.NumEntries())
 	for i := range d.entries {
 		r := &d.entries[i]
-		e := tree.Entry{Node: m.node(r.path), Size: r.size, Hash: r.hash, ModTime: r.modTime,
+		e := tree.Entry{Node: m.node(r), Size: r.size, Hash: r.hash, ModTime: r.modTime,
 			Mode: r.mode, UID: r.uid, GID: r.gid, Type: r.typ}
 		switch r.typ {
 		case tree.TypeSymlink:

@@ -10,6 +10,8 @@ import "hash/maphash"
 type index struct {
 	slots []slot
 	n     int
+	// touched exists for the loads of addAll, which only warm the cache.
+	touched uint32
 }
 
 // slot is a hash and id+1; id 0 marks an empty slot.
@@ -63,15 +65,46 @@ func (x *index) add(h, id uint32) {
 }
 
 // moveTo adds every ID of x to dst and empties x, keeping its slots.
+//
+// The IDs go in batches: each batch first loads the slot every one of its
+// IDs starts at, loads that do not depend on each other, so that their
+// cache misses overlap; the inserts after find those slots in the cache.
+// (One by one, each insert waited for its miss: dst is large, its slots
+// random. BenchmarkChild: 5-13 % less CPU.)
 func (x *index) moveTo(dst *index) {
 	dst.reserve(x.n)
+	var batch [moveBatch]slot
+	n := 0
 	for i, s := range x.slots {
-		if s.id != 0 {
-			dst.add(s.h, s.id-1)
-			x.slots[i] = slot{}
+		if s.id == 0 {
+			continue
+		}
+		x.slots[i] = slot{}
+		batch[n] = s
+		if n++; n == moveBatch {
+			dst.addAll(batch[:])
+			n = 0
 		}
 	}
+	dst.addAll(batch[:n])
 	x.n = 0
+}
+
+// moveBatch is how many inserts moveTo starts together.
+const moveBatch = 16
+
+// addAll adds the IDs of batch, known to be absent, which fit without
+// growing.
+func (x *index) addAll(batch []slot) {
+	var warm uint32
+	mask := uint32(len(x.slots) - 1)
+	for _, s := range batch {
+		warm |= x.slots[s.h&mask].id // only to start the load
+	}
+	x.touched += warm & 1 // keeps the loads: the compiler would drop unused ones
+	for _, s := range batch {
+		x.add(s.h, s.id-1)
+	}
 }
 
 // reserve makes room for n more IDs without growing on the way.

@@ -112,3 +112,73 @@ func BenchmarkChild(b *testing.B) {
 		}
 	}
 }
+
+// TestIndexMoveTo moves IDs (some sharing a hash, a whole batch of them
+// included) into an index in use, through its growth, and finds every one
+// afterwards in its own chain.
+func TestIndexMoveTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var dst, src index
+	hashes := map[uint32]uint32{} // id → hash
+	next := uint32(0)
+	for round := range 20 {
+		for range 1000 + round*500 {
+			h := rng.Uint32()
+			if rng.IntN(32) == 0 {
+				h = uint32(rng.IntN(16)) << 28 // many IDs on a few chains
+			}
+			src.add(h, next)
+			hashes[next] = h
+			next++
+		}
+		src.moveTo(&dst)
+		if src.n != 0 {
+			t.Fatalf("%d IDs left after moveTo", src.n)
+		}
+	}
+	if dst.n != len(hashes) {
+		t.Fatalf("%d IDs in the index, %d added", dst.n, len(hashes))
+	}
+	for id, h := range hashes {
+		p := dst.find(h)
+		found := false
+		for {
+			got, ok := p.next(&dst)
+			if !ok {
+				break
+			}
+			found = found || got == id
+		}
+		if !found {
+			t.Fatalf("ID %d (hash %#x) not in its chain", id, h)
+		}
+	}
+}
+
+// TestReserve: after Reserve(n), adding nodes up to n never grows the child
+// index, and every node is still found.
+func TestReserve(t *testing.T) {
+	tr := NewTree()
+	const n = 100000
+	tr.Reserve(n)
+	size := len(tr.children.slots)
+	if size < 2*n {
+		t.Fatalf("Reserve(%d) left %d slots", n, size)
+	}
+	var ids []NodeID
+	for i := range n - 1 {
+		ids = append(ids, tr.Child(NodeID(i/100), fmt.Sprintf("c%d", i)))
+	}
+	if len(tr.children.slots) != size {
+		t.Errorf("the index grew from %d to %d slots below the reserved size", size, len(tr.children.slots))
+	}
+	for i, id := range ids {
+		if got, ok := tr.LookupChild(NodeID(i/100), fmt.Sprintf("c%d", i)); !ok || got != id {
+			t.Fatalf("LookupChild(c%d) = %d, %v; want %d", i, got, ok, id)
+		}
+	}
+	tr.Reserve(10) // less than it holds: nothing to do
+	if len(tr.children.slots) != size {
+		t.Errorf("Reserve of fewer nodes changed the index")
+	}
+}

@@ -59,6 +59,14 @@ func NewTree() *Tree {
 	return t
 }
 
+// Reserve makes room in the child index for n nodes in all, so that it
+// does not grow (moving every node it holds) on the way there.
+func (t *Tree) Reserve(n int) {
+	if more := n - t.children.n; more > 0 {
+		t.children.reserve(more)
+	}
+}
+
 // Len is the number of nodes, root included.
 func (t *Tree) Len() int { return t.nodes.len() }
 

@@ -12,6 +12,7 @@ package advice
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -115,12 +116,23 @@ func Compute(in Input) Report {
 	if in.FS == nil {
 		return rep
 	}
+	// The copies are looked for while the other kinds are found, on
+	// other goroutines (findAllCopies).
+	var found copies
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if in.ContentsRead {
+			found = findAllCopies(in.FS)
+		}
+	}()
 	var fs []Finding
 	fs = append(fs, packageCaches(in)...)
 	fs = append(fs, removedLater(in)...)
 	fs = append(fs, metadataOnly(in)...)
+	<-done
 	if in.ContentsRead {
-		fs = append(fs, duplicates(in, fs)...)
+		fs = append(fs, duplicates(in, found, fs)...)
 	} else {
 		rep.NotChecked = append(rep.NotChecked, KindDuplicateContent)
 	}
@@ -163,16 +175,18 @@ func first(p []string) string {
 }
 
 // reclaimable sums the bytes of every entry some finding claims, each once.
+// The claims are marked first and summed in EntryID order after, so that
+// the entries are read in the order they lie in memory, not in the order
+// of the findings (a million claimed copies, interleaved).
 func reclaimable(f *tree.FS, fs []Finding) int64 {
 	seen := newEntrySet(f)
-	var total int64
 	for _, x := range fs {
 		for _, id := range x.claims {
-			if seen.add(id) {
-				total = addSat(total, f.Entry(id).Bytes())
-			}
+			seen.add(id)
 		}
 	}
+	var total int64
+	seen.each(func(id tree.EntryID) { total = addSat(total, f.Entry(id).Bytes()) })
 	return total
 }
 
@@ -190,6 +204,16 @@ func (s entrySet) add(id tree.EntryID) bool {
 	}
 	s[w] |= bit
 	return true
+}
+
+// each calls fn for every member, in increasing order.
+func (s entrySet) each(fn func(tree.EntryID)) {
+	for w, bitsSet := range s {
+		for bitsSet != 0 {
+			fn(tree.EntryID(w*64 + bits.TrailingZeros64(bitsSet)))
+			bitsSet &= bitsSet - 1
+		}
+	}
 }
 
 func (s entrySet) has(id tree.EntryID) bool {
@@ -219,15 +243,42 @@ func (g *group) add(id tree.EntryID, e *tree.Entry) {
 }
 
 // paths returns the absolute paths of the largest entries, at most
-// maxPaths, ties in tar order.
+// maxPaths, ties in the order of ids (tar order). It keeps the largest so
+// far in a short sorted list: a group can hold most of an image's files,
+// and sorting them all cost more than finding them.
 func paths(f *tree.FS, ids []tree.EntryID) []string {
-	top := slices.Clone(ids)
-	slices.SortStableFunc(top, func(a, b tree.EntryID) int {
-		return cmp.Compare(f.Entry(b).Bytes(), f.Entry(a).Bytes())
-	})
-	top = top[:min(len(top), maxPaths)]
-	out := make([]string, len(top))
-	for i, id := range top {
+	type kept struct {
+		id    tree.EntryID
+		bytes int64
+	}
+	top := make([]kept, 0, min(len(ids), maxPaths))
+	for _, id := range ids {
+		b := f.Entry(id).Bytes()
+		if len(top) == maxPaths && b <= top[maxPaths-1].bytes {
+			continue // no larger than the smallest kept, and later
+		}
+		// After every kept entry at least as large: ties stay in order.
+		i := len(top)
+		for i > 0 && top[i-1].bytes < b {
+			i--
+		}
+		if len(top) < maxPaths {
+			top = append(top, kept{})
+		}
+		copy(top[i+1:], top[i:])
+		top[i] = kept{id, b}
+	}
+	largest := make([]tree.EntryID, len(top))
+	for i, k := range top {
+		largest[i] = k.id
+	}
+	return pathsOf(f, largest)
+}
+
+// pathsOf returns the absolute paths of the entries ids.
+func pathsOf(f *tree.FS, ids []tree.EntryID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
 		out[i] = f.Path(f.Entry(id).Node)
 	}
 	return out

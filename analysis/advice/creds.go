@@ -320,7 +320,13 @@ func CandidateName(base string, size int64) bool {
 		// an extension is a program or data.
 		return size <= maxScanBare
 	}
-	return textExt(ext) || textExt(strings.ToLower(ext))
+	if textExt(ext) {
+		return true
+	}
+	// ToLower returns ext itself when it has no upper case: then there
+	// is nothing more to look up.
+	lower := strings.ToLower(ext)
+	return lower != ext && textExt(lower)
 }
 
 func credBase(base string) bool {

@@ -145,6 +145,8 @@ func TestCandidate(t *testing.T) {
 		"usr/lib/x86_64-linux-gnu/libc.so.6": false, "usr/share/doc/bash/README": false, "etc/ssl/certs/ca-certificates.crt": false,
 		"app/node_modules/x/index.js": false, "layer00/d0001/file-000001.dat": false, "bin/busybox": false, "app/image.png": false,
 		"root/.cache/pip/http-v2/a/b": false, "var/lib/dpkg/status": false,
+		// Extensions in upper case are looked up in lower case.
+		"app/SETTINGS.JSON": true, "app/Deploy.Sh": true, "app/IMAGE.PNG": false, "app/FILE.DAT": false,
 	} {
 		if got := Candidate(p, 100) > 0; got != want {
 			t.Errorf("Candidate(%s) = %v, want %v", p, got, want)

@@ -163,20 +163,24 @@ type dupKey struct {
 	hash uint64
 }
 
-// duplicates finds the same bytes at several visible paths: one finding per
-// content. Hardlinks are entries of their own type and cost nothing, so
-// they never count. A copy that an earlier finding claims already (a
-// package cache) is the one counted as reclaimed where possible.
-func duplicates(in Input, prior []Finding) []Finding {
-	f := in.FS
-	// One lookup per file: the value is the first copy's EntryID, or
-	// ^index into groups once a second copy is seen.
-	seen := make(map[dupKey]int64, f.NumEntries())
-	var groups []*group
-	var keys []dupKey
+// copies are the contents found at more than one visible path: for each,
+// its key and the entries of its copies, in tar order.
+type copies struct {
+	keys   []dupKey
+	groups []*group
+}
+
+// findCopies finds the copies among the visible files whose hash is part
+// of parts (hash % parts == part). One lookup per file: the value is the
+// first copy's EntryID, or ^index into groups once a second copy is seen.
+// Not sized for every entry: most images hold far fewer contents than
+// files, and a map of a million slots made up a fifth of the peak memory.
+func findCopies(f *tree.FS, part, parts uint64) copies {
+	seen := map[dupKey]int64{}
+	var c copies
 	for id := tree.EntryID(0); int(id) < f.NumEntries(); id++ {
 		e := f.Entry(id)
-		if e.Type != tree.TypeFile || e.Size <= 0 {
+		if e.Type != tree.TypeFile || e.Size <= 0 || e.Hash%parts != part {
 			continue
 		}
 		if _, hidden := e.Shadowed(); hidden {
@@ -188,14 +192,42 @@ func duplicates(in Input, prior []Finding) []Finding {
 		case !ok:
 			seen[k] = int64(id)
 		case v >= 0:
-			seen[k] = ^int64(len(groups))
-			groups = append(groups, &group{ids: []tree.EntryID{tree.EntryID(v), id}})
-			keys = append(keys, k)
+			seen[k] = ^int64(len(c.groups))
+			c.groups = append(c.groups, &group{ids: []tree.EntryID{tree.EntryID(v), id}})
+			c.keys = append(c.keys, k)
 		default:
-			g := groups[^v]
+			g := c.groups[^v]
 			g.ids = append(g.ids, id)
 		}
 	}
+	return c
+}
+
+// findAllCopies is findCopies of every hash, half of them on another
+// goroutine: the advice is computed after the read, when a core is free,
+// and this is most of its work. (The FS is read-only by then.)
+func findAllCopies(f *tree.FS) copies {
+	var other copies
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		other = findCopies(f, 1, 2)
+	}()
+	c := findCopies(f, 0, 2)
+	<-done
+	c.keys = append(c.keys, other.keys...)
+	c.groups = append(c.groups, other.groups...)
+	return c
+}
+
+// duplicates turns the copies into findings: one per content. Hardlinks
+// are entries of their own type and cost nothing, so they never count. A
+// copy that an earlier finding claims already (a package cache) is the one
+// counted as reclaimed where possible. The order of the findings does not
+// matter: Compute sorts them.
+func duplicates(in Input, c copies, prior []Finding) []Finding {
+	f := in.FS
+	groups, keys := c.groups, c.keys
 	if len(groups) == 0 {
 		return nil
 	}
@@ -216,14 +248,14 @@ func duplicates(in Input, prior []Finding) []Finding {
 			}
 		}
 		claims := slices.Delete(slices.Clone(g.ids), keep, keep+1)
-		last := 0
-		for _, id := range g.ids {
-			last = max(last, int(f.Entry(id).Layer))
-		}
+		// The ids are in tar order, so layer by layer: the last copy is
+		// of the newest layer. And every copy has the same size: the
+		// largest are the first, ties in tar order.
+		last := int(f.Entry(g.ids[len(g.ids)-1]).Layer)
 		n := len(g.ids)
 		bytes := k.size * int64(n-1) // no overflow: each copy is counted in the image's checked total
 		out = append(out, Finding{
-			Kind: KindDuplicateContent, Layer: last, Bytes: bytes, Paths: paths(f, g.ids), Count: n,
+			Kind: KindDuplicateContent, Layer: last, Bytes: bytes, Paths: pathsOf(f, g.ids[:min(n, maxPaths)]), Count: n,
 			Message: fmt.Sprintf("%d copies of the same %s; %s made the last", n, size(k.size), step(in, last)),
 			Fix:     "keep one copy: COPY or cp it once and link the others (ln, ln -s), or remove the extra copies in the RUN that makes them",
 			claims:  claims,

@@ -64,3 +64,35 @@ func benchNext(b *testing.B, fileSize int, hash bool) {
 		}
 	}
 }
+
+// BenchmarkChecksum is the checksum test alone, once per header.
+func BenchmarkChecksum(b *testing.B) {
+	layer := benchLayer(b, 0)
+	blk := (*[blockSize]byte)(layer[:blockSize])
+	b.SetBytes(blockSize)
+	for b.Loop() {
+		if !checksumOK(blk) {
+			b.Fatal("bad checksum")
+		}
+	}
+}
+
+// BenchmarkParseOctal parses a header's numeric fields as Go and GNU tar
+// write them, by parseOctal and by its general path alone.
+func BenchmarkParseOctal(b *testing.B) {
+	fields := [][]byte{[]byte("0000644\x00"), []byte("0001750\x00"), []byte("00000001750\x00"), []byte("14730456417\x00"), []byte("0000000 "), []byte("0000000\x00")}
+	for _, f := range []struct {
+		name  string
+		parse func([]byte) (int64, error)
+	}{{"parseOctal", parseOctal}, {"padded", parseOctalPadded}} {
+		b.Run(f.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, fl := range fields {
+					if _, err := f.parse(fl); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -80,6 +80,7 @@ type Reader struct {
 	err     error
 	seeker  *seekSource // NewSeekingReader's: skipped data is sought over
 	stored  int64       // the current entry's stored data, for DataOffset
+	names   strArena    // of the headers' names and link names
 }
 
 // NewReader reads tar from r.

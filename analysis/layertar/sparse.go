@@ -93,7 +93,7 @@ func (t *Reader) addFragment(frags []fragment, off, n int64) ([]fragment, error)
 // oldGNUSparseMap reads the map of a type 'S' entry: four fragments in the
 // header, more in extension blocks that follow it (outside its size).
 func (t *Reader) oldGNUSparseMap(h *Header) ([]fragment, error) {
-	if t.format() != formatGNU {
+	if blockFormat(&t.blk) != formatGNU {
 		return nil, fmt.Errorf("%w: a sparse entry that is not GNU", ErrHeader)
 	}
 	p := fieldParser{b: t.blk[:]}
