@@ -123,3 +123,31 @@ func BenchmarkKeys(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFilterMatch is the filter's computation alone over the
+// 200,000 paths (what a background filter costs before its result
+// shows), per kind of word.
+func BenchmarkFilterMatch(b *testing.B) {
+	fs := bigAnalysis(b).FS
+	for _, c := range []struct{ name, text string }{
+		{"substring", "d001"},
+		{"substrings", "d00 file-0001"},
+		{"substring-slash", "lvl2/d0001/file"},
+		{"glob", "*.dat"},
+		{"glob-size", "file-0001* <200"},
+		{"path-glob", "/layer0?/*/*/d00*/*"},
+		{"path-glob-class", "/layer0[1-3]/*/*/d00*/*"},
+		{"regex", "d00.*1"},
+	} {
+		regex := c.name == "regex"
+		q, err := parseQuery(c.text, regex)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				q.match(fs)
+			}
+		})
+	}
+}
