@@ -72,6 +72,7 @@ type viewCache struct {
 	live     [2][]int8 // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
 	inLayer  map[tree.NodeID]bool
 	sizes    []int64 // -1 until computed
+	holds    []int8  // holdsShown: 0 unknown, 1 no, 2 yes
 	n        int     // nodes the slices cover
 
 	// The filter's matches in drawing order, and each one's place; nil
@@ -89,11 +90,12 @@ func (c *viewCache) reset(nodes int) {
 	gen := c.gen + 1
 	defer func() { c.gen = gen }()
 	if c.n != nodes || c.status == nil {
-		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes),
+		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes), holds: make([]int8, nodes),
 			live: [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
 	} else {
 		clear(c.live[0])
 		clear(c.live[1])
+		clear(c.holds)
 	}
 	for i := range c.status {
 		c.status[i] = unknownStatus
@@ -220,9 +222,35 @@ func (m *Model) shown(c tree.NodeID) bool {
 	// they leave alone shows only on the way to a change.
 	hidden := m.opts.Hidden[st] || st == Unmodified && m.sinceBase()
 	if hidden || sized && m.isDir(c) {
-		return m.isDir(c) && len(m.visibleChildren(c)) > 0
+		return m.isDir(c) && m.holdsShown(c)
 	}
 	return !sized || m.filter.q.sizeOK(m.size(c))
+}
+
+// holdsShown: some child of n is shown (len(visibleChildren(n)) > 0),
+// found without listing and sorting them all: a size filter or a hide
+// key asks it of every directory on the way to a row, and most answer
+// at their first child.
+func (m *Model) holdsShown(n tree.NodeID) bool {
+	if kids, ok := m.cache.children[n]; ok {
+		return len(kids) > 0
+	}
+	memo := m.cache.holds
+	if int(n) < len(memo) && memo[n] != 0 {
+		return memo[n] == 2
+	}
+	found := false
+	m.fs.Children(n, func(c tree.NodeID) bool {
+		found = m.shown(c)
+		return !found
+	})
+	if int(n) < len(memo) {
+		memo[n] = 1
+		if found {
+			memo[n] = 2
+		}
+	}
+	return found
 }
 
 // shownPath: n and all its ancestors are shown and open.

@@ -232,7 +232,7 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 	name := tree.Printable(m.fs.Name(n))
 	if m.isDir(n) {
 		name += "/"
-		if !m.open(n) && len(m.visibleChildren(n)) > 0 {
+		if !m.open(n) && m.holdsShown(n) {
 			name += " …"
 		}
 	}
