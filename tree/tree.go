@@ -160,10 +160,6 @@ func (t *Tree) Parent(id NodeID) NodeID {
 // Name returns the last path component of id ("" for the root).
 func (t *Tree) Name(id NodeID) string { return t.names.String(t.node(id).name) }
 
-// NameID is the interned ID of id's name: nodes with equal names share it,
-// so a caller can compute something once per distinct name.
-func (t *Tree) NameID(id NodeID) NameID { return t.node(id).name }
-
 // Depth is the number of components in id's path (0 for the root).
 func (t *Tree) Depth(id NodeID) int {
 	d := 0

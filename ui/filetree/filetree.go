@@ -71,9 +71,10 @@ type viewCache struct {
 	status   []Status  // unknownStatus until computed
 	live     [2][]int8 // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
 	inLayer  map[tree.NodeID]bool
-	sizes    []int64 // -1 until computed
-	holds    []int8  // holdsShown: 0 unknown, 1 no, 2 yes
-	n        int     // nodes the slices cover
+	sizes    []int64        // -1 until computed
+	holds    []int8         // holdsShown: 0 unknown, 1 no, 2 yes
+	entries  []tree.EntryID // entryOf, unknownEntry until computed
+	n        int            // nodes the slices cover
 
 	// The filter's matches in drawing order, and each one's place; nil
 	// until asked for.
@@ -81,17 +82,25 @@ type viewCache struct {
 	matchAt   map[tree.NodeID]int
 	counting  bool // a count of the matches runs in the background
 
+	files     []tree.EntryID // Files, once asked for
+	filesDone bool
+
 	gen int // counts resets: a background count for an older view is dropped
 }
 
 const unknownStatus Status = -1
+
+// unknownEntry marks an entryOf not computed yet (tree.NoEntry is an
+// answer).
+const unknownEntry = tree.NoEntry - 1
 
 func (c *viewCache) reset(nodes int) {
 	gen := c.gen + 1
 	defer func() { c.gen = gen }()
 	if c.n != nodes || c.status == nil {
 		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes), holds: make([]int8, nodes),
-			live: [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
+			entries: make([]tree.EntryID, nodes),
+			live:    [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
 	} else {
 		clear(c.live[0])
 		clear(c.live[1])
@@ -100,9 +109,11 @@ func (c *viewCache) reset(nodes int) {
 	for i := range c.status {
 		c.status[i] = unknownStatus
 		c.sizes[i] = -1
+		c.entries[i] = unknownEntry
 	}
 	c.children, c.pos, c.inLayer = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}, nil
 	c.matchList, c.matchAt, c.counting = nil, nil, false
+	c.files, c.filesDone = nil, false
 }
 
 // New returns the tree pane over c.Result.
@@ -271,6 +282,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.filterDone(msg), m.CountCmd())
 	case countedMsg:
 		m.counted(msg)
+		return nil
+	case common.FilesMsg:
+		m.filesListed(msg)
 		return nil
 	case tea.KeyPressMsg:
 		if m.filter.editing {

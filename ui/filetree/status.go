@@ -222,6 +222,19 @@ func (m *Model) inLayer() map[tree.NodeID]bool {
 // view, the visible one in the aggregated view (for a removed path, the
 // one that was visible before).
 func (m *Model) entryOf(n tree.NodeID) tree.EntryID {
+	memo := m.cache.entries
+	if int(n) >= len(memo) {
+		return m.computeEntry(n) // added by a layer read since the reset
+	}
+	if id := memo[n]; id != unknownEntry {
+		return id
+	}
+	id := m.computeEntry(n)
+	memo[n] = id
+	return id
+}
+
+func (m *Model) computeEntry(n tree.NodeID) tree.EntryID {
 	if !m.merged() {
 		id, _ := m.layerEntry(n)
 		hidden := id == tree.NoEntry && m.status(n) == Removed // under a deleted directory
