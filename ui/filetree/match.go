@@ -55,7 +55,8 @@ type plan struct {
 type span struct {
 	bit   int
 	first string        // p0, the end of the name above the middle ones
-	mid   []tree.NameID // p(k-1) … p1, from the bottom up
+	mid   []string      // p(k-1) … p1, from the bottom up
+	ids   []tree.NameID // of mid, in the tree's names
 }
 
 type pathGlob struct {
@@ -63,10 +64,10 @@ type pathGlob struct {
 	bit0  int // the test of piece d (name at depth d, from 1) is bit0+d-1
 }
 
-// newPlan takes q apart over fs's names; ok is false when byName cannot
-// decide it (too many words, a path glob with a class or an escape, whose
-// [^x] or \/ could match a /). none reports a word no path can match.
-func newPlan(q query, names *tree.Names) (p plan, none, ok bool) {
+// newPlan takes q apart; ok is false when byName cannot decide it (too
+// many words, a path glob with a class or an escape, whose [^x] or \/
+// could match a /). none reports a word no path can match.
+func newPlan(q query) (p plan, none, ok bool) {
 	add := func(t func(string) bool) int { p.tests = append(p.tests, t); return len(p.tests) - 1 }
 	for _, s := range q.subs {
 		pieces := strings.Split(s, "/")
@@ -77,11 +78,7 @@ func newPlan(q query, names *tree.Names) (p plan, none, ok bool) {
 		}
 		sp := span{bit: add(func(n string) bool { return strings.HasPrefix(n, last) }), first: pieces[0]}
 		for i := len(pieces) - 2; i >= 1; i-- {
-			id, found := names.Lookup(pieces[i])
-			if !found {
-				none = true // no name is that piece
-			}
-			sp.mid = append(sp.mid, id)
+			sp.mid = append(sp.mid, pieces[i])
 		}
 		p.spans = append(p.spans, sp)
 	}
@@ -126,7 +123,7 @@ func (p *plan) answer(name string) uint64 {
 // starts with the last piece) and spans the names above.
 func spanned(fs *tree.FS, n tree.NodeID, sp *span) bool {
 	a := fs.Parent(n)
-	for _, id := range sp.mid {
+	for _, id := range sp.ids {
 		if a == tree.Root || fs.NameID(a) != id {
 			return false
 		}
@@ -144,9 +141,17 @@ func spanned(fs *tree.FS, n tree.NodeID, sp *span) bool {
 // breaks that order.
 func (q query) byName(fs *tree.FS) (keep, match []bool, ok bool) {
 	names := fs.Names()
-	p, none, ok := newPlan(q, names)
+	p, none, ok := newPlan(q)
 	if !ok {
 		return nil, nil, false
+	}
+	for i := range p.spans {
+		sp := &p.spans[i]
+		for _, piece := range sp.mid {
+			id, found := names.Lookup(piece)
+			none = none || !found // no name is that piece
+			sp.ids = append(sp.ids, id)
+		}
 	}
 	n := fs.Len()
 	keep, match = make([]bool, n), make([]bool, n)
@@ -278,4 +283,15 @@ func (q query) walk(fs *tree.FS) (keep, match []bool) {
 		}
 	}
 	return keep, match
+}
+
+// syncLimit is the most paths a tree may have for q to be computed on
+// the key press (else in the background): a regular expression, or a
+// glob matched on whole paths, costs some 20 times what the words
+// decided per name do (BenchmarkFilterMatch).
+func (q query) syncLimit() int {
+	if _, _, ok := newPlan(q); q.re != nil || !ok {
+		return slowSyncLimit
+	}
+	return syncFilterLimit
 }

@@ -178,3 +178,17 @@ func FuzzMatchByName(f *testing.F) {
 		checkQuery(t, fs, text)
 	})
 }
+
+// TestSyncLimit: what the walk or a regular expression matches is
+// computed on the key press on smaller trees only.
+func TestSyncLimit(t *testing.T) {
+	for text, want := range map[string]int{"lib": syncFilterLimit, "usr/lib *.so >1k": syncFilterLimit,
+		"/usr/*/x": syncFilterLimit, "/usr/[a-z]*": slowSyncLimit, "/a\\*/b": slowSyncLimit} {
+		if q, _ := parseQuery(text, false); q.syncLimit() != want {
+			t.Errorf("%q: %d paths", text, q.syncLimit())
+		}
+	}
+	if q, _ := parseQuery("lib.*so", true); q.syncLimit() != slowSyncLimit {
+		t.Errorf("a regular expression: %d paths", q.syncLimit())
+	}
+}
