@@ -68,9 +68,9 @@ type Model struct {
 type viewCache struct {
 	children map[tree.NodeID][]tree.NodeID
 	pos      map[tree.NodeID]int
-	status   []Status  // unknownStatus until computed
-	live     [2][]int8 // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
-	inLayer  map[tree.NodeID]bool
+	status   []Status       // unknownStatus until computed
+	live     [2][]int8      // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
+	inLayer  []bool         // nil until asked for
 	sizes    []int64        // -1 until computed
 	holds    []int8         // holdsShown: 0 unknown, 1 no, 2 yes
 	entries  []tree.EntryID // entryOf, unknownEntry until computed

@@ -61,7 +61,7 @@ func (m *Model) computeStatus(n tree.NodeID) Status {
 	f := m.fs
 	k := m.layer
 	if !m.merged() {
-		if !m.inLayer()[n] {
+		if !m.inLayer(n) {
 			if p := f.Parent(n); p != tree.Root && m.hidesBelow(p) && (f.VisibleAt(n, k-1) != tree.NoEntry || m.liveAt(n, 1)) {
 				return Removed // under a deleted or opaque directory
 			}
@@ -200,22 +200,23 @@ func (m *Model) layerEntry(n tree.NodeID) (id tree.EntryID, opaque bool) {
 	return id, opaque
 }
 
-// inLayer marks the nodes the selected layer has entries at, and their
-// ancestors: the layer view.
-func (m *Model) inLayer() map[tree.NodeID]bool {
-	if m.cache.inLayer != nil {
-		return m.cache.inLayer
-	}
-	in := map[tree.NodeID]bool{}
-	if m.layer < m.fs.NumLayers() {
-		for _, e := range m.fs.LayerEntries(m.layer) {
-			for n := e.Node; n != tree.Root && !in[n]; n = m.fs.Parent(n) {
-				in[n] = true
+// inLayer reports whether the selected layer has entries at n or below
+// it: the layer view. The marks are made once per view, in a slice (a
+// layer switch on a large image marks tens of thousands of nodes).
+func (m *Model) inLayer(n tree.NodeID) bool {
+	in := m.cache.inLayer
+	if in == nil {
+		in = make([]bool, m.fs.Len())
+		if m.layer < m.fs.NumLayers() {
+			for _, e := range m.fs.LayerEntries(m.layer) {
+				for a := e.Node; a != tree.Root && int(a) < len(in) && !in[a]; a = m.fs.Parent(a) {
+					in[a] = true
+				}
 			}
 		}
+		m.cache.inLayer = in
 	}
-	m.cache.inLayer = in
-	return in
+	return int(n) < len(in) && in[n]
 }
 
 // entryOf returns the entry drawn for n: the layer's own in the layer
