@@ -57,6 +57,8 @@ type Model struct {
 	cache viewCache
 
 	narrow int // 1 when View draws two-column guides (deep rows on screen)
+
+	oldest []uint16 // firstLayers, once the tree is whole
 }
 
 // viewCache holds what is derived from (layer, options, filter); any change

@@ -162,7 +162,7 @@ func (m *Model) CountCmd() tea.Cmd {
 		return nil
 	}
 	m.cache.counting = true
-	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts}
+	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts, oldest: m.firstLayers()}
 	cp.filter.q, cp.filter.keep, cp.filter.match = m.filter.q, m.filter.keep, m.filter.match
 	cp.cache.reset(m.fs.Len())
 	gen := m.cache.gen

@@ -74,7 +74,7 @@ func (m *Model) FilesCmd() ([]tree.EntryID, tea.Cmd) {
 	if m.cache.filesDone || m.countNow() {
 		return m.Files(), nil
 	}
-	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts}
+	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts, oldest: m.firstLayers()}
 	cp.filter.q, cp.filter.keep, cp.filter.match = m.filter.q, m.filter.keep, m.filter.match
 	cp.cache.reset(m.fs.Len())
 	view := m.cache.gen

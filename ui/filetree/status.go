@@ -1,6 +1,8 @@
 package filetree
 
 import (
+	"math"
+
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -164,6 +166,9 @@ func (m *Model) liveAt(n tree.NodeID, which int) bool {
 	if k < 0 {
 		return false
 	}
+	if first := m.firstLayers(); int(n) < len(first) && int(first[n]) > k {
+		return false // nothing below n is older than layer k+1
+	}
 	memo := m.cache.live[which]
 	if int(n) >= len(memo) {
 		return m.fs.LiveAt(n, k)
@@ -260,4 +265,34 @@ func (m *Model) isDir(n tree.NodeID) bool {
 		return t == tree.TypeDir || t == tree.TypeOpaque
 	}
 	return m.fs.HasChildren(n)
+}
+
+// firstLayers is, per node, the oldest layer with an entry at it or below
+// it, once every layer is merged (nil before): a directory whose subtree
+// starts above layer k has nothing live at k, which FS.LiveAt would
+// search the whole subtree to find out. It is the tree's, not the
+// view's: computed once.
+func (m *Model) firstLayers() []uint16 {
+	if m.oldest != nil || !m.c.Result.Done() {
+		return m.oldest
+	}
+	first := make([]uint16, m.fs.Len())
+	for i := range first {
+		first[i] = math.MaxUint16
+	}
+	for l := range m.fs.NumLayers() {
+		for _, e := range m.fs.LayerEntries(l) {
+			first[e.Node] = min(first[e.Node], e.Layer)
+		}
+	}
+	// A node is created after its parent: children first, from the end.
+	for n := tree.NodeID(len(first) - 1); n > tree.Root; n-- {
+		p := m.fs.Parent(n)
+		if p >= n {
+			return nil // not that tree: ask FS.LiveAt every time
+		}
+		first[p] = min(first[p], first[n])
+	}
+	m.oldest = first
+	return first
 }
