@@ -272,6 +272,16 @@ func (v *view) guides(i int32, last []bool) string {
 func (v *view) match(sub string, re *regexp.Regexp) []bool {
 	keep := make([]bool, len(v.nodes))
 	hit := make([]bool, len(v.nodes))
+	if re == nil && !strings.Contains(sub, "/") {
+		// A path holds a substring without / when one of its names does:
+		// each node from its parent's answer, parents first (nodes are
+		// appended after their parents), no path built.
+		for i := 1; i < len(v.nodes); i++ {
+			p := v.nodes[i].parent
+			hit[i] = p > 0 && hit[p] || strings.Contains(v.nodes[i].name, sub)
+		}
+		return v.keepHits(keep, hit)
+	}
 	needle := []byte(sub)
 	buf := make([]byte, 0, 256)
 	type frame struct {
@@ -303,6 +313,11 @@ func (v *view) match(sub string, re *regexp.Regexp) []bool {
 			buf = buf[:start]
 		}
 	}
+	return v.keepHits(keep, hit)
+}
+
+// keepHits marks in keep the hits and their ancestors, children first.
+func (v *view) keepHits(keep, hit []bool) []bool {
 	for i := len(v.nodes) - 1; i > 0; i-- {
 		if keep[i] || hit[i] {
 			keep[i] = true
