@@ -122,8 +122,13 @@ func (m *Model) openAdvice() tea.Cmd {
 }
 
 // openLargest lists the files of the tree's view, largest first.
+// A large tree lists them in the background: the list says so meanwhile.
 func (m *Model) openLargest() tea.Cmd {
-	return m.setOverlay(largest.New(m.c, m.tree.What(), m.tree.Files()))
+	ids, list := m.tree.FilesCmd()
+	if list == nil {
+		return m.setOverlay(largest.New(m.c, m.tree.What(), ids))
+	}
+	return tea.Batch(m.setOverlay(largest.Pending(m.c, m.tree.What(), m.tree.ViewNumber())), list)
 }
 
 // jumpTo selects layer (a negative one keeps the layer shown) and puts

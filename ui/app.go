@@ -184,7 +184,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.tree != nil {
 			m.tree.Refresh()
 		}
-		return m, m.load.next() // the verification
+		// The verification, and the paths' order for the largest files.
+		return m, tea.Batch(m.load.next(), m.c.RanksCmd())
+	case common.RanksMsg:
+		m.c.SetRanks(msg)
+		return m, nil
 	case verifiedMsg:
 		if m.c.Result != nil {
 			m.c.Result.ApplyVerification(msg.v)

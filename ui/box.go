@@ -5,6 +5,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/layerscope/layerscope/ui/common"
 )
 
 // box draws content in a rounded (or thick) border of w×h cells with the
@@ -24,15 +26,13 @@ func box(title, content string, w, h int, edge, titleStyle lipgloss.Style, thick
 	var out strings.Builder
 	out.WriteString(top + "\n")
 	lines := strings.Split(content, "\n")
+	left, right := fg(b.Left), fg(b.Right)
 	for i := 0; i < h-2; i++ {
 		l := ""
 		if i < len(lines) {
-			l = ansi.Truncate(lines[i], inner, "…")
+			l = lines[i]
 		}
-		if pad := inner - ansi.StringWidth(l); pad > 0 {
-			l += strings.Repeat(" ", pad)
-		}
-		out.WriteString(fg(b.Left) + l + fg(b.Right) + "\n")
+		out.WriteString(left + common.Fit(l, inner) + right + "\n")
 	}
 	out.WriteString(fg(b.BottomLeft + strings.Repeat(b.Bottom, inner) + b.BottomRight))
 	return out.String()

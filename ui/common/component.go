@@ -3,6 +3,8 @@ package common
 import (
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/layerscope/layerscope/tree"
 )
 
 // Component is one part of the explorer's screen, built the way
@@ -59,3 +61,11 @@ type StatusMsg string
 
 // StatusCmd is the command that shows text in the footer.
 func StatusCmd(text string) tea.Cmd { return func() tea.Msg { return StatusMsg(text) } }
+
+// FilesMsg carries the files of the tree's view, listed in the
+// background (a large tree), to the largest-files list waiting for them;
+// View counts the tree's views, so that a list for an older one is known.
+type FilesMsg struct {
+	View int
+	IDs  []tree.EntryID
+}

@@ -78,3 +78,17 @@ func Pad(s string, w int) string {
 	}
 	return s
 }
+
+// Fit cuts s to w cells (ending in "…") and pads it to w, measuring its
+// width once when it fits, as most lines of a screen do.
+func Fit(s string, w int) string {
+	n := ansi.StringWidth(s)
+	if n > w {
+		s = ansi.Truncate(s, w, "…")
+		n = ansi.StringWidth(s)
+	}
+	if n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}

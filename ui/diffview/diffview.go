@@ -55,6 +55,7 @@ type Model struct {
 
 	layout layout
 	rows   []row
+	last   []bool // per node: the last of its shown siblings (view.rows)
 	cursor int
 	top    int
 	focus  focus
@@ -130,7 +131,7 @@ func (m *Model) refresh() {
 	if m.cursor < len(m.rows) {
 		cur = m.rows[m.cursor].node
 	}
-	m.rows = m.view.rows(m.layout)
+	m.rows, m.last = m.view.rows(m.layout, m.rows, m.last)
 	m.cursor = 0
 	for i, r := range m.rows {
 		if r.node == cur {
@@ -366,11 +367,10 @@ func (m *Model) setFilter(q string) {
 			break
 		}
 		m.matches = re.MatchString
+		m.layout.keep = m.view.match("", re)
 	default:
 		m.matches = func(p string) bool { return strings.Contains(p, q) }
-	}
-	if m.matches != nil {
-		m.layout.keep = m.view.match(m.matches)
+		m.layout.keep = m.view.match(q, nil)
 	}
 	m.refresh()
 }

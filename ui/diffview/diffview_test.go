@@ -3,6 +3,8 @@ package diffview
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +232,40 @@ func TestRegexFilter(t *testing.T) {
 	press(m, "/", "(")
 	if s := screen(m); !strings.Contains(s, "invalid regular expression") {
 		t.Errorf("an invalid regex:\n%s", s)
+	}
+}
+
+// TestMatchWalk: the filter's one walk marks what testing every whole
+// path marks, for every piece of every path (across a / too) and a
+// regular expression.
+func TestMatchWalk(t *testing.T) {
+	v := buildView(testDiff(t))
+	brute := func(test func(string) bool) []bool {
+		keep := make([]bool, len(v.nodes))
+		for i := len(v.nodes) - 1; i > 0; i-- {
+			if keep[i] || test(v.path(int32(i))) {
+				keep[i], keep[v.nodes[i].parent] = true, true
+			}
+		}
+		keep[0] = true
+		return keep
+	}
+	queries := map[string]bool{}
+	for i := range v.nodes {
+		p := v.path(int32(i))
+		for a := 0; a < len(p); a++ {
+			for b := a + 1; b <= len(p) && b <= a+8; b++ {
+				queries[p[a:b]] = true
+			}
+		}
+	}
+	for q := range queries {
+		if got, want := v.match(q, nil), brute(func(p string) bool { return strings.Contains(p, q) }); !slices.Equal(got, want) {
+			t.Fatalf("%q: %v, want %v", q, got, want)
+		}
+	}
+	re := regexp.MustCompile(`^/app/[a-c]`)
+	if got, want := v.match("", re), brute(re.MatchString); !slices.Equal(got, want) {
+		t.Errorf("%v: %v, want %v", re, got, want)
 	}
 }

@@ -191,7 +191,7 @@ func (m *Model) treeLines() []string {
 		if m.attrs {
 			line += fmt.Sprintf("%9s ", humanize.Bytes(uint64(n.size)))
 		}
-		line += r.prefix + name
+		line += m.view.guides(r.node, m.last) + name
 		switch {
 		case i == m.cursor && m.focus == focusTree:
 			line = st.SelectedActive.Render(line)

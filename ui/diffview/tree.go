@@ -1,7 +1,9 @@
 package diffview
 
 import (
+	"bytes"
 	"cmp"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -176,8 +178,8 @@ func (v *view) path(i int32) string {
 
 // row is one line of the tree as drawn.
 type row struct {
-	node   int32
-	prefix string // the tree guides
+	node int32
+	last bool // the last of its shown siblings: its guide is └──
 }
 
 // layout says which rows the tree shows.
@@ -190,9 +192,17 @@ type layout struct {
 
 // rows flattens the view: a node is shown when its own kind is not
 // hidden, or something below it is shown; its children only when it is
-// open.
-func (v *view) rows(l layout) []row {
-	var out []row
+// open. last says, per node, whether it is the last of its shown
+// siblings, which draws the guides (guides). The rows go into out's
+// array and last into last's, when they are large enough: a key that
+// changes the layout of a large diff rebuilds them without allocating.
+func (v *view) rows(l layout, out []row, last []bool) ([]row, []bool) {
+	out = out[:0]
+	if len(last) == len(v.nodes) {
+		clear(last)
+	} else {
+		last = make([]bool, len(v.nodes))
+	}
 	shown := func(i int32) bool {
 		n := &v.nodes[i]
 		if l.keep != nil && !l.keep[i] {
@@ -200,50 +210,116 @@ func (v *view) rows(l layout) []row {
 		}
 		return n.kinds&^l.hidden != 0
 	}
-	type frame struct {
-		kids   []int32
-		next   int
-		prefix string
-	}
-	children := func(i int32) []int32 {
-		var kids []int32
+	// The shown children of every open directory on the way down, in one
+	// stack: a frame is its directory's stretch of it.
+	var kids []int32
+	type frame struct{ from, next int }
+	push := func(i int32) frame {
+		from := len(kids)
 		for _, c := range v.nodes[i].children {
 			if shown(c) {
 				kids = append(kids, c)
 			}
 		}
 		if l.bySize {
-			slices.SortStableFunc(kids, func(a, b int32) int { return cmp.Compare(abs(v.nodes[b].delta), abs(v.nodes[a].delta)) })
+			slices.SortStableFunc(kids[from:], func(a, b int32) int { return cmp.Compare(abs(v.nodes[b].delta), abs(v.nodes[a].delta)) })
 		}
-		return kids
+		if len(kids) > from {
+			last[kids[len(kids)-1]] = true
+		}
+		return frame{from: from, next: from}
 	}
-	stack := []frame{{kids: children(0)}}
+	stack := []frame{push(0)}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
-		if top.next == len(top.kids) {
+		if top.next == len(kids) {
+			kids = kids[:top.from]
 			stack = stack[:len(stack)-1]
 			continue
 		}
-		c := top.kids[top.next]
+		c := kids[top.next]
 		top.next++
-		last := top.next == len(top.kids)
-		guide, below := "├── ", "│   "
-		if last {
-			guide, below = "└── ", "    "
-		}
-		out = append(out, row{node: c, prefix: top.prefix + guide})
+		out = append(out, row{node: c, last: last[c]})
 		if v.nodes[c].dir && !l.collapsed[c] {
-			stack = append(stack, frame{kids: children(c), prefix: top.prefix + below})
+			stack = append(stack, push(c))
 		}
 	}
-	return out
+	return out, last
 }
 
-// match marks the nodes whose path matches, and their ancestors.
-func (v *view) match(matches func(path string) bool) []bool {
+// guides draws the tree lines left of node i's name, from last (rows').
+func (v *view) guides(i int32, last []bool) string {
+	g := "├── "
+	if last[i] {
+		g = "└── "
+	}
+	parts := []string{g}
+	for a := v.nodes[i].parent; a > 0; a = v.nodes[a].parent {
+		if last[a] {
+			parts = append(parts, "    ")
+		} else {
+			parts = append(parts, "│   ")
+		}
+	}
+	slices.Reverse(parts)
+	return strings.Join(parts, "")
+}
+
+// match marks the nodes whose path matches (contains sub, or matches re
+// when it is not nil), and their ancestors. One walk builds each path
+// from its parent's in one buffer; a substring is looked for only where
+// the path grew, as a parent's match is its children's.
+func (v *view) match(sub string, re *regexp.Regexp) []bool {
 	keep := make([]bool, len(v.nodes))
+	hit := make([]bool, len(v.nodes))
+	if re == nil && !strings.Contains(sub, "/") {
+		// A path holds a substring without / when one of its names does:
+		// each node from its parent's answer, parents first (nodes are
+		// appended after their parents), no path built.
+		for i := 1; i < len(v.nodes); i++ {
+			p := v.nodes[i].parent
+			hit[i] = p > 0 && hit[p] || strings.Contains(v.nodes[i].name, sub)
+		}
+		return v.keepHits(keep, hit)
+	}
+	needle := []byte(sub)
+	buf := make([]byte, 0, 256)
+	type frame struct {
+		i      int32
+		next   int
+		pathAt int
+	}
+	stack := []frame{{i: 0}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		kids := v.nodes[top.i].children
+		if top.next == len(kids) {
+			buf = buf[:top.pathAt]
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		c := kids[top.next]
+		top.next++
+		start := len(buf)
+		buf = append(append(buf[:start], '/'), v.nodes[c].name...)
+		if re != nil {
+			hit[c] = re.Match(buf)
+		} else {
+			hit[c] = hit[top.i] && top.i != 0 || bytes.Contains(buf[max(0, start-len(needle)+1):], needle)
+		}
+		if len(v.nodes[c].children) > 0 {
+			stack = append(stack, frame{i: c, pathAt: start})
+		} else {
+			buf = buf[:start]
+		}
+	}
+	return v.keepHits(keep, hit)
+}
+
+// keepHits marks in keep the hits and their ancestors, children first.
+func (v *view) keepHits(keep, hit []bool) []bool {
 	for i := len(v.nodes) - 1; i > 0; i-- {
-		if keep[i] || matches(v.path(int32(i))) {
+		if keep[i] || hit[i] {
 			keep[i] = true
 			keep[v.nodes[i].parent] = true
 		}

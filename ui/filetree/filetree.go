@@ -57,6 +57,8 @@ type Model struct {
 	cache viewCache
 
 	narrow int // 1 when View draws two-column guides (deep rows on screen)
+
+	oldest []uint16 // firstLayers, once the tree is whole
 }
 
 // viewCache holds what is derived from (layer, options, filter); any change
@@ -68,11 +70,13 @@ type Model struct {
 type viewCache struct {
 	children map[tree.NodeID][]tree.NodeID
 	pos      map[tree.NodeID]int
-	status   []Status  // unknownStatus until computed
-	live     [2][]int8 // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
-	inLayer  map[tree.NodeID]bool
-	sizes    []int64 // -1 until computed
-	n        int     // nodes the slices cover
+	status   []Status       // unknownStatus until computed
+	live     [2][]int8      // liveAt(n, layer) and liveAt(n, layer-1): 0 unknown, 1 no, 2 yes
+	inLayer  []bool         // nil until asked for
+	sizes    []int64        // -1 until computed
+	holds    []int8         // holdsShown: 0 unknown, 1 no, 2 yes
+	entries  []tree.EntryID // entryOf, unknownEntry until computed
+	n        int            // nodes the slices cover
 
 	// The filter's matches in drawing order, and each one's place; nil
 	// until asked for.
@@ -80,27 +84,38 @@ type viewCache struct {
 	matchAt   map[tree.NodeID]int
 	counting  bool // a count of the matches runs in the background
 
+	files     []tree.EntryID // Files, once asked for
+	filesDone bool
+
 	gen int // counts resets: a background count for an older view is dropped
 }
 
 const unknownStatus Status = -1
 
+// unknownEntry marks an entryOf not computed yet (tree.NoEntry is an
+// answer).
+const unknownEntry = tree.NoEntry - 1
+
 func (c *viewCache) reset(nodes int) {
 	gen := c.gen + 1
 	defer func() { c.gen = gen }()
 	if c.n != nodes || c.status == nil {
-		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes),
-			live: [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
+		*c = viewCache{status: make([]Status, nodes), sizes: make([]int64, nodes), holds: make([]int8, nodes),
+			entries: make([]tree.EntryID, nodes),
+			live:    [2][]int8{make([]int8, nodes), make([]int8, nodes)}, n: nodes}
 	} else {
 		clear(c.live[0])
 		clear(c.live[1])
+		clear(c.holds)
 	}
 	for i := range c.status {
 		c.status[i] = unknownStatus
 		c.sizes[i] = -1
+		c.entries[i] = unknownEntry
 	}
 	c.children, c.pos, c.inLayer = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}, nil
 	c.matchList, c.matchAt, c.counting = nil, nil, false
+	c.files, c.filesDone = nil, false
 }
 
 // New returns the tree pane over c.Result.
@@ -220,9 +235,35 @@ func (m *Model) shown(c tree.NodeID) bool {
 	// they leave alone shows only on the way to a change.
 	hidden := m.opts.Hidden[st] || st == Unmodified && m.sinceBase()
 	if hidden || sized && m.isDir(c) {
-		return m.isDir(c) && len(m.visibleChildren(c)) > 0
+		return m.isDir(c) && m.holdsShown(c)
 	}
 	return !sized || m.filter.q.sizeOK(m.size(c))
+}
+
+// holdsShown: some child of n is shown (len(visibleChildren(n)) > 0),
+// found without listing and sorting them all: a size filter or a hide
+// key asks it of every directory on the way to a row, and most answer
+// at their first child.
+func (m *Model) holdsShown(n tree.NodeID) bool {
+	if kids, ok := m.cache.children[n]; ok {
+		return len(kids) > 0
+	}
+	memo := m.cache.holds
+	if int(n) < len(memo) && memo[n] != 0 {
+		return memo[n] == 2
+	}
+	found := false
+	m.fs.Children(n, func(c tree.NodeID) bool {
+		found = m.shown(c)
+		return !found
+	})
+	if int(n) < len(memo) {
+		memo[n] = 1
+		if found {
+			memo[n] = 2
+		}
+	}
+	return found
 }
 
 // shownPath: n and all its ancestors are shown and open.
@@ -243,6 +284,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.filterDone(msg), m.CountCmd())
 	case countedMsg:
 		m.counted(msg)
+		return nil
+	case common.FilesMsg:
+		m.filesListed(msg)
 		return nil
 	case tea.KeyPressMsg:
 		if m.filter.editing {

@@ -123,3 +123,24 @@ func TestFilterRegexAndErrors(t *testing.T) {
 		t.Errorf("esc did not clear the filter")
 	}
 }
+
+// TestFirstLayers: a node whose subtree starts above layer k has nothing
+// live at k, as FS.LiveAt finds by searching; and the bound is tight
+// where an entry sits.
+func TestFirstLayers(t *testing.T) {
+	m := newBasic(t, Options{Aggregated: true}, true)
+	first := m.firstLayers()
+	if len(first) != m.fs.Len() {
+		t.Fatalf("%d marks for %d nodes", len(first), m.fs.Len())
+	}
+	for n := tree.NodeID(1); int(n) < m.fs.Len(); n++ {
+		for k := range m.fs.NumLayers() {
+			if int(first[n]) > k && m.fs.LiveAt(n, k) {
+				t.Fatalf("%s is live at %d, its subtree starts at %d", m.fs.Path(n), k, first[n])
+			}
+		}
+		if id := m.fs.Last(n); id != tree.NoEntry && first[n] > m.fs.Entry(id).Layer {
+			t.Fatalf("%s has an entry of layer %d, marked %d", m.fs.Path(n), m.fs.Entry(id).Layer, first[n])
+		}
+	}
+}

@@ -12,7 +12,12 @@ import (
 
 // syncFilterLimit: trees up to this many paths are filtered on the key
 // press itself; larger ones in the background, so typing never waits.
-const syncFilterLimit = 50_000
+// slowSyncLimit is the same for a regular expression or a path glob with
+// a class (query.syncLimit).
+const (
+	syncFilterLimit = 50_000
+	slowSyncLimit   = 10_000
+)
 
 type filterState struct {
 	input   textinput.Model
@@ -157,7 +162,7 @@ func (m *Model) CountCmd() tea.Cmd {
 		return nil
 	}
 	m.cache.counting = true
-	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts}
+	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts, oldest: m.firstLayers()}
 	cp.filter.q, cp.filter.keep, cp.filter.match = m.filter.q, m.filter.keep, m.filter.match
 	cp.cache.reset(m.fs.Len())
 	gen := m.cache.gen
@@ -248,7 +253,7 @@ func (m *Model) startFilter() tea.Cmd {
 	}
 	// In the background only once every layer is merged: until then
 	// Update changes the tree between keystrokes.
-	if fs.Len() <= syncFilterLimit || !m.c.Result.Done() {
+	if fs.Len() <= q.syncLimit() || !m.c.Result.Done() {
 		return m.filterDone(compute())
 	}
 	f.busy = true

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/common"
 )
 
 // What the app asks the tree about its view.
@@ -38,17 +40,53 @@ func (m *Model) Describe(n tree.NodeID) string {
 }
 
 // Files lists the files the view shows (the filter and the hide keys
-// apply), removed ones left out: the largest-files list's rows.
+// apply), removed ones left out: the largest-files list's rows. Computed
+// once per view; the caller must not change the list.
 func (m *Model) Files() []tree.EntryID {
+	if m.cache.filesDone {
+		return m.cache.files
+	}
 	var out []tree.EntryID
 	for n := tree.NodeID(1); int(n) < m.fs.Len(); n++ {
-		st := m.status(n)
-		if st == absent || st == Removed || m.isDir(n) || !m.shown(n) {
+		if st := m.status(n); st == absent || st == Removed {
 			continue
 		}
-		if id := m.entryOf(n); id != tree.NoEntry && !m.fs.Entry(id).Type.IsMarker() {
-			out = append(out, id)
+		id := m.entryOf(n)
+		if id == tree.NoEntry {
+			continue
 		}
+		if t := m.fs.Entry(id).Type; t == tree.TypeDir || t.IsMarker() || !m.shown(n) {
+			continue // TypeOpaque, a directory, is a marker too
+		}
+		out = append(out, id)
 	}
+	m.cache.files, m.cache.filesDone = out, true
 	return out
+}
+
+// FilesCmd lists the files as Files does: on the spot (a small tree, one
+// still loading, or a view whose files are known), returning them and
+// nil; else in the background on a copy of the view with its own caches
+// over the merged tree, which nothing changes any more, returning nil and
+// the command that sends them as a common.FilesMsg for View(), which
+// Update keeps.
+func (m *Model) FilesCmd() ([]tree.EntryID, tea.Cmd) {
+	if m.cache.filesDone || m.countNow() {
+		return m.Files(), nil
+	}
+	cp := &Model{c: m.c, fs: m.fs, layer: m.layer, opts: m.opts, oldest: m.firstLayers()}
+	cp.filter.q, cp.filter.keep, cp.filter.match = m.filter.q, m.filter.keep, m.filter.match
+	cp.cache.reset(m.fs.Len())
+	view := m.cache.gen
+	return nil, func() tea.Msg { return common.FilesMsg{View: view, IDs: cp.Files()} }
+}
+
+// ViewNumber counts the views (of a layer, options and a filter): what a
+// common.FilesMsg is for.
+func (m *Model) ViewNumber() int { return m.cache.gen }
+
+func (m *Model) filesListed(msg common.FilesMsg) {
+	if msg.View == m.cache.gen && !m.cache.filesDone {
+		m.cache.files, m.cache.filesDone = msg.IDs, true
+	}
 }

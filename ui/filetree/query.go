@@ -1,15 +1,12 @@
 package filetree
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"regexp"
 	"strings"
 
 	"github.com/dustin/go-humanize"
-
-	"github.com/layerscope/layerscope/tree"
 )
 
 // query is a parsed filter: words separated by spaces, all of which must
@@ -132,72 +129,4 @@ func (q query) sizeOK(size int64) bool {
 		}
 	}
 	return true
-}
-
-// match marks, per node, the paths the query's path words match and, in
-// keep, those and their ancestors. One substring or one expression takes
-// the tree's own walk; more words, or globs, this one.
-func (q query) match(fs *tree.FS) (keep, match []bool) {
-	switch {
-	case len(q.globs) == 0 && q.re != nil && len(q.subs) == 0:
-		return fs.MatchPaths("", q.re)
-	case len(q.globs) == 0 && q.re == nil && len(q.subs) == 1:
-		return fs.MatchPaths(q.subs[0], nil)
-	}
-	keep, match = make([]bool, fs.Len()), make([]bool, fs.Len())
-	buf := make([]byte, 0, 256)
-	hit := func(name string) bool {
-		for _, s := range q.subs {
-			if !bytes.Contains(buf, []byte(s)) {
-				return false
-			}
-		}
-		for _, g := range q.globs {
-			target := name
-			if g.path {
-				target = string(buf)
-			}
-			if !g.match(target) {
-				return false
-			}
-		}
-		return true
-	}
-	// An explicit stack: image paths can be thousands of levels deep.
-	type frame struct {
-		n      tree.NodeID
-		kids   []tree.NodeID
-		next   int
-		pathAt int
-	}
-	children := func(n tree.NodeID) []tree.NodeID {
-		var out []tree.NodeID
-		fs.Children(n, func(c tree.NodeID) bool { out = append(out, c); return true })
-		return out
-	}
-	stack := []frame{{n: tree.Root, kids: children(tree.Root)}}
-	for len(stack) > 0 {
-		f := &stack[len(stack)-1]
-		if f.next == len(f.kids) {
-			buf = buf[:f.pathAt]
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		c := f.kids[f.next]
-		f.next++
-		at := len(buf)
-		buf = append(append(buf, '/'), fs.Name(c)...)
-		if hit(fs.Name(c)) {
-			match[c] = true
-			for a := c; a != tree.Root && !keep[a]; a = fs.Parent(a) {
-				keep[a] = true
-			}
-		}
-		if fs.HasChildren(c) {
-			stack = append(stack, frame{n: c, kids: children(c), pathAt: at})
-		} else {
-			buf = buf[:at]
-		}
-	}
-	return keep, match
 }

@@ -1,6 +1,8 @@
 package filetree
 
 import (
+	"math"
+
 	"github.com/layerscope/layerscope/tree"
 )
 
@@ -61,7 +63,7 @@ func (m *Model) computeStatus(n tree.NodeID) Status {
 	f := m.fs
 	k := m.layer
 	if !m.merged() {
-		if !m.inLayer()[n] {
+		if !m.inLayer(n) {
 			if p := f.Parent(n); p != tree.Root && m.hidesBelow(p) && (f.VisibleAt(n, k-1) != tree.NoEntry || m.liveAt(n, 1)) {
 				return Removed // under a deleted or opaque directory
 			}
@@ -164,6 +166,9 @@ func (m *Model) liveAt(n tree.NodeID, which int) bool {
 	if k < 0 {
 		return false
 	}
+	if first := m.firstLayers(); int(n) < len(first) && int(first[n]) > k {
+		return false // nothing below n is older than layer k+1
+	}
 	memo := m.cache.live[which]
 	if int(n) >= len(memo) {
 		return m.fs.LiveAt(n, k)
@@ -200,28 +205,42 @@ func (m *Model) layerEntry(n tree.NodeID) (id tree.EntryID, opaque bool) {
 	return id, opaque
 }
 
-// inLayer marks the nodes the selected layer has entries at, and their
-// ancestors: the layer view.
-func (m *Model) inLayer() map[tree.NodeID]bool {
-	if m.cache.inLayer != nil {
-		return m.cache.inLayer
-	}
-	in := map[tree.NodeID]bool{}
-	if m.layer < m.fs.NumLayers() {
-		for _, e := range m.fs.LayerEntries(m.layer) {
-			for n := e.Node; n != tree.Root && !in[n]; n = m.fs.Parent(n) {
-				in[n] = true
+// inLayer reports whether the selected layer has entries at n or below
+// it: the layer view. The marks are made once per view, in a slice (a
+// layer switch on a large image marks tens of thousands of nodes).
+func (m *Model) inLayer(n tree.NodeID) bool {
+	in := m.cache.inLayer
+	if in == nil {
+		in = make([]bool, m.fs.Len())
+		if m.layer < m.fs.NumLayers() {
+			for _, e := range m.fs.LayerEntries(m.layer) {
+				for a := e.Node; a != tree.Root && int(a) < len(in) && !in[a]; a = m.fs.Parent(a) {
+					in[a] = true
+				}
 			}
 		}
+		m.cache.inLayer = in
 	}
-	m.cache.inLayer = in
-	return in
+	return int(n) < len(in) && in[n]
 }
 
 // entryOf returns the entry drawn for n: the layer's own in the layer
 // view, the visible one in the aggregated view (for a removed path, the
 // one that was visible before).
 func (m *Model) entryOf(n tree.NodeID) tree.EntryID {
+	memo := m.cache.entries
+	if int(n) >= len(memo) {
+		return m.computeEntry(n) // added by a layer read since the reset
+	}
+	if id := memo[n]; id != unknownEntry {
+		return id
+	}
+	id := m.computeEntry(n)
+	memo[n] = id
+	return id
+}
+
+func (m *Model) computeEntry(n tree.NodeID) tree.EntryID {
 	if !m.merged() {
 		id, _ := m.layerEntry(n)
 		hidden := id == tree.NoEntry && m.status(n) == Removed // under a deleted directory
@@ -246,4 +265,34 @@ func (m *Model) isDir(n tree.NodeID) bool {
 		return t == tree.TypeDir || t == tree.TypeOpaque
 	}
 	return m.fs.HasChildren(n)
+}
+
+// firstLayers is, per node, the oldest layer with an entry at it or below
+// it, once every layer is merged (nil before): a directory whose subtree
+// starts above layer k has nothing live at k, which FS.LiveAt would
+// search the whole subtree to find out. It is the tree's, not the
+// view's: computed once.
+func (m *Model) firstLayers() []uint16 {
+	if m.oldest != nil || !m.c.Result.Done() {
+		return m.oldest
+	}
+	first := make([]uint16, m.fs.Len())
+	for i := range first {
+		first[i] = math.MaxUint16
+	}
+	for l := range m.fs.NumLayers() {
+		for _, e := range m.fs.LayerEntries(l) {
+			first[e.Node] = min(first[e.Node], e.Layer)
+		}
+	}
+	// A node is created after its parent: children first, from the end.
+	for n := tree.NodeID(len(first) - 1); n > tree.Root; n-- {
+		p := m.fs.Parent(n)
+		if p >= n {
+			return nil // not that tree: ask FS.LiveAt every time
+		}
+		first[p] = min(first[p], first[n])
+	}
+	m.oldest = first
+	return first
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/layerscope/layerscope/tree"
+	"github.com/layerscope/layerscope/ui/common"
 )
 
 // size is what n holds in the view: a file's bytes, or the sum below a
@@ -232,7 +233,7 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 	name := tree.Printable(m.fs.Name(n))
 	if m.isDir(n) {
 		name += "/"
-		if !m.open(n) && len(m.visibleChildren(n)) > 0 {
+		if !m.open(n) && m.holdsShown(n) {
 			name += " …"
 		}
 	}
@@ -249,10 +250,7 @@ func (m *Model) renderRow(n tree.NodeID, selected bool) string {
 			b.WriteString(" (opaque: hid what lay below)")
 		}
 	}
-	line := ansi.Truncate(b.String(), m.width, "…")
-	if pad := m.width - ansi.StringWidth(line); pad > 0 {
-		line += strings.Repeat(" ", pad)
-	}
+	line := common.Fit(b.String(), m.width)
 	switch {
 	case selected && m.focused:
 		return st.SelectedActive.Render(line)

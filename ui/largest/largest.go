@@ -6,9 +6,7 @@
 package largest
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -20,46 +18,64 @@ import (
 	"github.com/layerscope/layerscope/ui/common"
 )
 
-// row is one file.
+// row is one file; its path is built only when it is drawn.
 type row struct {
-	path  string // sanitised for the screen
-	raw   string // as in the image, for the jump
-	size  int64
-	layer int
+	size int64
+	rank uint32 // of its path among all paths: the order of equal sizes
+	id   tree.EntryID
 }
+
+// before: a sorts above b, largest first, then by path.
+func before(a, b row) bool { return a.size > b.size || a.size == b.size && a.rank < b.rank }
 
 // Model is the list.
 type Model struct {
-	c      *common.Common
-	what   string
-	rows   []row
-	total  int64
-	list   common.List
-	width  int
-	height int
+	c       *common.Common
+	what    string
+	rows    order
+	total   int64
+	pending bool // the files are being listed in the background
+	view    int  // the tree's view they are listed for
+	list    common.List
+	width   int
+	height  int
 }
 
 // New lists the files ids (entries of c.Result.FS), largest first; what
-// names the view they come from, for the title.
+// names the view they come from, for the title. The rows are sorted as
+// they come on screen: a list of every file of a large image opens
+// without sorting them all.
 func New(c *common.Common, what string, ids []tree.EntryID) *Model {
-	fs := c.Result.FS
 	m := &Model{c: c, what: what, width: 80, height: 24}
-	m.rows = make([]row, 0, len(ids))
-	for _, id := range ids {
+	m.setFiles(ids)
+	return m
+}
+
+// Pending is the list of the tree's view number view, whose files come
+// in a common.FilesMsg (a large tree lists them in the background); it
+// says so until then.
+func Pending(c *common.Common, what string, view int) *Model {
+	return &Model{c: c, what: what, width: 80, height: 24, pending: true, view: view}
+}
+
+func (m *Model) setFiles(ids []tree.EntryID) {
+	fs := m.c.Result.FS
+	ranks := m.c.PathRanks()
+	rows := make([]row, len(ids))
+	for i, id := range ids {
 		e := fs.Entry(id)
-		p := fs.Path(e.Node)
-		m.rows = append(m.rows, row{path: tree.Printable(p), raw: p, size: e.Bytes(), layer: int(e.Layer)})
-		if b := e.Bytes(); m.total <= 1<<62 {
-			m.total += b
+		rows[i] = row{size: e.Bytes(), rank: ranks[e.Node], id: id}
+		if m.total <= 1<<62 {
+			m.total += rows[i].size
 		}
 	}
-	slices.SortStableFunc(m.rows, func(a, b row) int {
-		if c := cmp.Compare(b.size, a.size); c != 0 {
-			return c
-		}
-		return strings.Compare(a.raw, b.raw)
-	})
-	return m
+	m.rows, m.pending = newOrder(rows), false
+	m.scrollTo()
+}
+
+// path is row i's path as in the image.
+func (m *Model) path(i int) string {
+	return m.c.Result.FS.Path(m.c.Result.FS.Entry(m.rows.at(i).id).Node)
 }
 
 // Init implements common.Pane.
@@ -70,7 +86,10 @@ func (m *Model) Close() {}
 
 // Title is "Largest files of <view> (N files, total)".
 func (m *Model) Title() string {
-	return fmt.Sprintf("Largest files: %s (%s, %s)", m.what, common.Count(len(m.rows), "file", "files"), humanize.Bytes(uint64(m.total)))
+	if m.pending {
+		return fmt.Sprintf("Largest files: %s (listing…)", m.what)
+	}
+	return fmt.Sprintf("Largest files: %s (%s, %s)", m.what, common.Count(m.rows.len(), "file", "files"), humanize.Bytes(uint64(m.total)))
 }
 
 // SetSize sets the inner size.
@@ -84,20 +103,26 @@ func (m *Model) Selected() int { return m.list.Selected }
 
 func (m *Model) visible() int { return max(m.height-1, 1) } // under the heading
 
-func (m *Model) scrollTo() { m.list.Select(m.list.Selected, len(m.rows), m.visible()) }
+func (m *Model) scrollTo() { m.list.Select(m.list.Selected, m.rows.len(), m.visible()) }
 
 // Update moves the selection; enter shows the file in the tree, esc, q
 // and the key that opened the list close it.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if m.list.Update(m.c, msg, len(m.rows), m.visible()) {
+	if msg, ok := msg.(common.FilesMsg); ok {
+		if m.pending && msg.View == m.view {
+			m.setFiles(msg.IDs)
+		}
+		return nil
+	}
+	if m.list.Update(m.c, msg, m.rows.len(), m.visible()) {
 		return nil
 	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		k := m.c.KeyMap
 		switch {
 		case key.Matches(msg, k.Accept):
-			if m.list.Selected < len(m.rows) {
-				return common.JumpCmd(m.rows[m.list.Selected].raw, -1)
+			if m.list.Selected < m.rows.len() {
+				return common.JumpCmd(m.path(m.list.Selected), -1)
 			}
 		case key.Matches(msg, k.Cancel, k.Quit, k.Largest):
 			return common.CloseCmd(m)
@@ -114,19 +139,22 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	layerW := max(len("layer"), len(fmt.Sprint(len(m.c.Result.Layers)-1)))
 	out := make([]string, 0, m.height)
-	if len(m.rows) == 0 {
+	switch {
+	case m.pending:
+		out = append(out, st.Dim.Render(" Listing the files…"))
+	case m.rows.len() == 0:
 		out = append(out, st.Dim.Render(" No file in this view (the filter and the hide keys apply)."))
-	} else {
+	default:
 		out = append(out, st.Dim.Render(fmt.Sprintf(" %*s  %*s  %s", sizeW, "size", layerW, "layer", "path")))
 	}
 	pathW := max(m.width-1-sizeW-2-layerW-2, 4)
-	for i := m.list.Offset; i < len(m.rows) && len(out) < m.height; i++ {
-		r := m.rows[i]
-		p := r.path
+	for i := m.list.Offset; i < m.rows.len() && len(out) < m.height; i++ {
+		r := m.rows.at(i)
+		p := tree.Printable(m.path(i))
 		if w := ansi.StringWidth(p); w > pathW {
 			p = ansi.TruncateLeft(p, w-pathW+1, "…") // the end of a path says most
 		}
-		line := fmt.Sprintf("%*s  %*d  %s", sizeW, humanize.Bytes(uint64(r.size)), layerW, r.layer, p)
+		line := fmt.Sprintf("%*s  %*d  %s", sizeW, humanize.Bytes(uint64(r.size)), layerW, m.c.Result.FS.Entry(r.id).Layer, p)
 		if i == m.list.Selected {
 			line = st.SelectedActive.Render(line + strings.Repeat(" ", max(m.width-1-ansi.StringWidth(line), 0)))
 		}
