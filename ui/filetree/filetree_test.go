@@ -144,3 +144,22 @@ func TestFirstLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestSortKeepsView: s reorders the rows and keeps what the view knows
+// (statuses, sizes): the screen is a fresh view's in that order, and
+// sorting back gives the first one again.
+func TestSortKeepsView(t *testing.T) {
+	m := newBasic(t, Options{Aggregated: true, Attributes: true}, true)
+	m.SetLayer(16)
+	before := m.View()
+	press(m, "s", "g")
+	fresh := newBasic(t, Options{Aggregated: true, Attributes: true, SortBySize: true}, true)
+	fresh.SetLayer(16)
+	if got, want := m.View(), fresh.View(); got != want {
+		t.Errorf("by size:\n%s\nwant:\n%s", got, want)
+	}
+	press(m, "s", "g")
+	if got := m.View(); got != before {
+		t.Errorf("by name again:\n%s\nwant:\n%s", got, before)
+	}
+}
