@@ -127,6 +127,14 @@ func (c *viewCache) reorder() {
 	c.matchList, c.matchAt, c.counting = nil, nil, false
 }
 
+// reshow drops what depends on which rows show (and their order): a hide
+// key keeps every status and size.
+func (c *viewCache) reshow() {
+	c.reorder()
+	clear(c.holds)
+	c.files, c.filesDone = nil, false
+}
+
 // New returns the tree pane over c.Result.
 func New(c *common.Common, opts Options) *Model {
 	m := &Model{c: c, fs: c.Result.FS, opts: opts, expand: newExpansion()}
@@ -407,7 +415,7 @@ func (m *Model) toggleHidden(states ...Status) {
 	for _, s := range states {
 		m.opts.Hidden[s] = hide
 	}
-	m.cache.reset(m.fs.Len())
+	m.cache.reshow()
 	m.keepCursorVisible()
 }
 
