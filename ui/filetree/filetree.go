@@ -118,6 +118,23 @@ func (c *viewCache) reset(nodes int) {
 	c.files, c.filesDone = nil, false
 }
 
+// reorder drops what depends on the order of siblings only (the sorted
+// children, the matches in drawing order): sorting by size or name
+// keeps every status and size.
+func (c *viewCache) reorder() {
+	c.gen++
+	c.children, c.pos = map[tree.NodeID][]tree.NodeID{}, map[tree.NodeID]int{}
+	c.matchList, c.matchAt, c.counting = nil, nil, false
+}
+
+// reshow drops what depends on which rows show (and their order): a hide
+// key keeps every status and size.
+func (c *viewCache) reshow() {
+	c.reorder()
+	clear(c.holds)
+	c.files, c.filesDone = nil, false
+}
+
 // New returns the tree pane over c.Result.
 func New(c *common.Common, opts Options) *Model {
 	m := &Model{c: c, fs: c.Result.FS, opts: opts, expand: newExpansion()}
@@ -346,7 +363,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.toggleHidden(Unmodified)
 	case key.Matches(msg, k.Sort):
 		m.opts.SortBySize = !m.opts.SortBySize
-		m.refresh()
+		m.cache.reorder()
+		m.keepCursorVisible()
 	case key.Matches(msg, k.Attributes):
 		m.opts.Attributes = !m.opts.Attributes
 	case key.Matches(msg, k.ViewMode):
@@ -397,7 +415,7 @@ func (m *Model) toggleHidden(states ...Status) {
 	for _, s := range states {
 		m.opts.Hidden[s] = hide
 	}
-	m.cache.reset(m.fs.Len())
+	m.cache.reshow()
 	m.keepCursorVisible()
 }
 

@@ -144,3 +144,48 @@ func TestFirstLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestSortKeepsView: s reorders the rows and keeps what the view knows
+// (statuses, sizes): the screen is a fresh view's in that order, and
+// sorting back gives the first one again.
+func TestSortKeepsView(t *testing.T) {
+	m := newBasic(t, Options{Aggregated: true, Attributes: true}, true)
+	m.SetLayer(16)
+	before := m.View()
+	press(m, "s", "g")
+	fresh := newBasic(t, Options{Aggregated: true, Attributes: true, SortBySize: true}, true)
+	fresh.SetLayer(16)
+	if got, want := m.View(), fresh.View(); got != want {
+		t.Errorf("by size:\n%s\nwant:\n%s", got, want)
+	}
+	press(m, "s", "g")
+	if got := m.View(); got != before {
+		t.Errorf("by name again:\n%s\nwant:\n%s", got, before)
+	}
+}
+
+// TestHideKeepsView: a hide key keeps the statuses and sizes it knows:
+// the screen is a fresh view's with that state hidden, for each key,
+// and pressing it again gives the first screen back.
+func TestHideKeepsView(t *testing.T) {
+	for _, c := range []struct {
+		key string
+		st  Status
+	}{{"u", Unmodified}, {"a", Added}, {"r", Removed}} {
+		m := newBasic(t, Options{Aggregated: true, Attributes: true}, true)
+		m.SetLayer(9)
+		before := m.View()
+		press(m, c.key, "g")
+		opts := Options{Aggregated: true, Attributes: true}
+		opts.Hidden[c.st] = true
+		fresh := newBasic(t, opts, true)
+		fresh.SetLayer(9)
+		if got, want := m.View(), fresh.View(); got != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", c.key, got, want)
+		}
+		press(m, c.key, "g")
+		if got := m.View(); got != before {
+			t.Errorf("%s again:\n%s\nwant:\n%s", c.key, got, before)
+		}
+	}
+}
