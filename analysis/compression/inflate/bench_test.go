@@ -61,6 +61,9 @@ func BenchmarkBigBlob(b *testing.B) {
 }
 
 func TestBigBlob(t *testing.T) {
+	if raceOn {
+		t.Skip("121 MB under the race detector: the smaller tests cover the same paths")
+	}
 	data := loadBig(t)
 	ref, err := want(data)
 	if err != nil {

@@ -81,7 +81,9 @@ func (d *decoder[T]) fast() error {
 		bits >>= x
 		nb -= x
 
-		if dist > op || dist < 8 {
+		if dist > op || dist < 8 || length > 64 && (dist >= length || dist >= 32) {
+			// Far, overlapping closely, or long: copyMatch (memmove for
+			// long ones, which beats eight at a time).
 			d.op = op
 			if err = d.copyMatch(dist, length); err != nil {
 				break

@@ -79,6 +79,9 @@ func blockStarts(t testing.TB, data []byte) (starts []int64, types []uint8) {
 // TestFinderFindsRealBlocks: every real dynamic block header of the big
 // blob's first 20 MB is one the finder accepts.
 func TestFinderFindsRealBlocks(t *testing.T) {
+	if raceOn {
+		t.Skip("20 MB decoded: too slow under the race detector")
+	}
 	data := loadBig(t)[:20<<20]
 	starts, types := blockStarts(t, data)
 	var f finder
@@ -105,6 +108,9 @@ func TestFinderFindsRealBlocks(t *testing.T) {
 // TestFinderOnSegments: from each MiB of the big blob, the first place
 // the finder stops is nearly always a real block.
 func TestFinderOnSegments(t *testing.T) {
+	if raceOn {
+		t.Skip("20 MB decoded: too slow under the race detector")
+	}
 	data := loadBig(t)[:20<<20]
 	starts, _ := blockStarts(t, data)
 	real := map[int64]bool{}

@@ -288,7 +288,7 @@ func (r *Reader) recycle(b *buffers) {
 		return
 	}
 	// Enough pieces stay for the chunks in flight at a typical ratio.
-	r.pool.put(b.pieces, 3*r.cfg.segment*(r.cfg.depth+1))
+	r.pool.put(b.pieces, 2*r.cfg.segment*(r.cfg.depth+1))
 	b.pieces = b.pieces[:0]
 	if len(r.free) <= r.cfg.depth {
 		r.free = append(r.free, b)
