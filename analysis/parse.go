@@ -113,7 +113,7 @@ func (r *Result) parse(ctx context.Context, allowLazy bool, opts ...Option) *Par
 		window:  make(chan struct{}, 2*o.workers),
 	}
 	if o.recycle {
-		p.spare = newEntryPool(cap(p.window))
+		p.spare = newEntryPool(o.workers)
 	}
 	for i := range p.results {
 		p.results[i] = make(chan readResult, 1)
