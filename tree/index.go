@@ -107,16 +107,24 @@ func (x *index) addAll(batch []slot) {
 	}
 }
 
-// reserve makes room for n more IDs without growing on the way.
+// reserve makes room for n more IDs without growing on the way: the
+// slots are rehashed once, to the size they need, not once a doubling.
 func (x *index) reserve(n int) {
-	for (x.n+n)*2 > len(x.slots) {
-		x.grow()
+	size := max(len(x.slots), 64)
+	for (x.n+n)*2 > size {
+		size *= 2
+	}
+	if size > len(x.slots) {
+		x.resize(size)
 	}
 }
 
-func (x *index) grow() {
+func (x *index) grow() { x.resize(max(2*len(x.slots), 64)) }
+
+// resize rehashes every ID into size slots (a power of two).
+func (x *index) resize(size int) {
 	old := x.slots
-	x.slots = make([]slot, max(2*len(old), 64))
+	x.slots = make([]slot, size)
 	mask := uint32(len(x.slots) - 1)
 	for _, s := range old {
 		if s.id == 0 {
