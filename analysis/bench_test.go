@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/layerscope/layerscope/analysis/internal/cputime"
 	"github.com/layerscope/layerscope/analysis/source"
 	"github.com/layerscope/layerscope/analysis/synth"
 	"github.com/layerscope/layerscope/tree"
@@ -118,22 +119,17 @@ func BenchmarkMerge(b *testing.B) {
 			layers[i].entries = slices.Clone(d.entries)
 		}
 		b.StartTimer()
-		c := cpuTime()
+		c := cputime.Process()
 		m := merger{fs: tree.NewFS(), warn: &warnings{}}
 		for i := range layers {
 			m.addLayer(&layers[i])
 		}
-		cpu += cpuTime() - c
+		cpu += cputime.Process() - c
 		if m.fs.NumEntries() < s.Layers*s.Files {
 			b.Fatalf("only %d entries", m.fs.NumEntries())
 		}
 	}
-	reportCPU(b, cpu)
-}
-
-// reportCPU adds the CPU time per operation to a benchmark's results.
-func reportCPU(b *testing.B, cpu time.Duration) {
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	cputime.Report(b, cpu)
 }
 
 // BenchmarkAnalyzeMillion is the whole read of a million files in 50
@@ -145,11 +141,11 @@ func BenchmarkAnalyzeMillion(b *testing.B) {
 	}
 	p := millionArchive(b, s)
 	b.ReportAllocs()
-	c := cpuTime()
+	c := cputime.Process()
 	for b.Loop() {
 		analyzeFile(b, p, s.Layers*s.Files)
 	}
-	reportCPU(b, cpuTime()-c)
+	cputime.Report(b, cputime.Process()-c)
 }
 
 // gzipBlob is a gzip layer for BenchmarkGzipLayer: the blob named by
@@ -219,17 +215,17 @@ func BenchmarkGzipLayer(b *testing.B) {
 		lr := &layerReader{seed: maphash.MakeSeed(), verify: true}
 		b.SetBytes(int64(len(blob)))
 		b.ReportAllocs()
-		c := cpuTime()
+		c := cputime.Process()
 		for b.Loop() {
 			if _, err := lr.read(context.Background(), l); err != nil {
 				b.Fatal(err)
 			}
 		}
-		reportCPU(b, cpuTime()-c)
+		cputime.Report(b, cputime.Process()-c)
 	})
 	b.Run("inflate", func(b *testing.B) {
 		b.SetBytes(int64(len(blob)))
-		c := cpuTime()
+		c := cputime.Process()
 		for b.Loop() {
 			zr, err := gzip.NewReader(bufio.NewReaderSize(bytes.NewReader(blob), 1<<20))
 			if err != nil {
@@ -239,7 +235,7 @@ func BenchmarkGzipLayer(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		reportCPU(b, cpuTime()-c)
+		cputime.Report(b, cputime.Process()-c)
 	})
 	b.Run("gzip-dc", func(b *testing.B) {
 		if _, err := exec.LookPath("gzip"); err != nil {

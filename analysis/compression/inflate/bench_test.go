@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/layerscope/layerscope/analysis/internal/cputime"
 )
 
 // bigBlob is the largest layer of /work/perf/oci (51 MB, 121 MB inflated).
@@ -30,7 +31,7 @@ func BenchmarkBigBlob(b *testing.B) {
 	}
 	run := func(b *testing.B, open func(io.Reader) (io.Reader, error)) {
 		b.SetBytes(int64(len(ref)))
-		c := cpuTime()
+		c := cputime.Process()
 		for b.Loop() {
 			zr, err := open(bufio.NewReaderSize(bytes.NewReader(data), 1<<20))
 			if err != nil {
@@ -44,7 +45,7 @@ func BenchmarkBigBlob(b *testing.B) {
 				c.Close()
 			}
 		}
-		b.ReportMetric(float64((cpuTime()-c).Milliseconds())/float64(b.N), "cpu-ms/op")
+		cputime.Report(b, cputime.Process()-c)
 	}
 	b.Run("klauspost", func(b *testing.B) {
 		run(b, func(r io.Reader) (io.Reader, error) { return kgzip.NewReader(r) })

@@ -1,15 +1,14 @@
 //go:build unix
 
-package inflate
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the process's CPU time so far: benchmarks report it beside
-// wall time, which a shared machine makes noisy.
-func cpuTime() time.Duration {
+// Process is the CPU time the process has used so far, user and system.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
