@@ -46,7 +46,12 @@ col() {
 # measure NAME IMAGE [SOURCE-FLAG]: one table row.
 measure() {
   local name=$1 image=$2
+  # The image was just written: its pages are flushed first, so that no
+  # write-back runs beside the timed runs, then read into the page cache,
+  # and one untimed run pages the binary in.
+  sync
   cat "$image" >/dev/null 2>&1 || find "$image" -type f -exec cat {} + >/dev/null
+  "$work/layerscope" --ci --quiet "$image" >/dev/null 2>&1 || true
   local ls fast dive="-"
   ls=$(median "$work/layerscope" --ci --quiet "$image")
   fast=$(median "$work/layerscope" --ci --quiet --no-verify "$image")
