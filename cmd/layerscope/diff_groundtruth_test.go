@@ -100,15 +100,22 @@ func needBuilds(t *testing.T) {
 
 // dockerBuild builds dockerfile in ctx as tag with the legacy builder or
 // BuildKit, saves it and returns the docker save; the image is removed at
-// the end.
-func dockerBuild(t *testing.T, ctx, dockerfile, tag string, buildkit bool) string {
+// the end. A legacy build takes its cache from the cacheFrom images only,
+// where given: other tests build the same first steps at the same time,
+// and the builder may pick any of the equal cached layers, so that a
+// later step of this image misses its cache.
+func dockerBuild(t *testing.T, ctx, dockerfile, tag string, buildkit bool, cacheFrom ...string) string {
 	t.Helper()
 	df := filepath.Join(ctx, "Dockerfile."+strings.NewReplacer(":", "-", "/", "-").Replace(tag))
 	if err := os.WriteFile(df, []byte(dockerfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
-	docker, env, args := "docker", "DOCKER_BUILDKIT=0", []string{"build", "-q", "--force-rm", "-f", df, "-t", tag, ctx}
+	docker, env, args := "docker", "DOCKER_BUILDKIT=0", []string{"build", "-q", "--force-rm", "-f", df, "-t", tag}
+	for _, c := range cacheFrom {
+		args = append(args, "--cache-from", c)
+	}
+	args = append(args, ctx)
 	if buildkit {
 		needTool(t, "/usr/bin/docker")
 		docker, env, args = "/usr/bin/docker", "DOCKER_BUILDKIT=1", []string{"build", "-q", "-f", df, "-t", tag, ctx}
@@ -306,16 +313,17 @@ func TestDiffGroundTruth(t *testing.T) {
 	needBuilds(t)
 	suffix := strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	ctx := diffContext(t)
-	build := func(version int, buildkit bool) diffPair {
+	build := func(version int, buildkit bool, cacheFrom ...string) diffPair {
 		name := "legacy"
 		if buildkit {
 			name = "buildkit"
 		}
 		tag := fmt.Sprintf("layerscope-test-diff-v%d-%s:%s", version+1, name, suffix)
-		archive := dockerBuild(t, ctx, diffDockerfiles[version], tag, buildkit)
+		archive := dockerBuild(t, ctx, diffDockerfiles[version], tag, buildkit, cacheFrom...)
 		return diffPair{archive: archive, tag: tag, tree: unpackedTree(t, archive, tag)}
 	}
-	v1, v2 := build(0, false), build(1, false)
+	v1 := build(0, false)
+	v2 := build(1, false, v1.tag) // the first two steps shared through v1's cache
 
 	t.Run("later version", func(t *testing.T) {
 		rep := checkDiff(t, v1, v2)
