@@ -53,6 +53,17 @@ func newApp(t *testing.T, name string, noColor bool) *Model {
 }
 
 // loaded is the app with the basic fixture read, sized w×h.
+// untilLoaded hands m the loader's messages until the tree is loaded.
+func untilLoaded(m *Model) {
+	for {
+		msg := <-m.load.events
+		m.Update(msg)
+		if _, ok := msg.(loadedMsg); ok {
+			return
+		}
+	}
+}
+
 func loaded(t *testing.T, w, h int, noColor bool) *Model {
 	m := newApp(t, "basic.docker.tar", noColor)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})

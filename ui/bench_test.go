@@ -31,13 +31,7 @@ func BenchmarkFirstScreen(b *testing.B) {
 		m.idle = nil // the test process keeps its processors
 		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 		m.load.start(m.ctx, m.open, m.cfg.Analysis)
-		for {
-			msg := <-m.load.events
-			m.Update(msg)
-			if _, ok := msg.(loadedMsg); ok {
-				break
-			}
-		}
+		untilLoaded(m)
 		if m.Err() != nil || !m.c.Result.Done() {
 			b.Fatal(m.Err())
 		}

@@ -58,13 +58,7 @@ func TestWhileLoading(t *testing.T) {
 		if s := screen(m); !strings.Contains(s, "not read yet") || regexp.MustCompile(`A.0 `).MatchString(s) {
 			t.Errorf("%v: an unread layer's details:\n%s", size, s)
 		}
-		for {
-			msg := <-m.load.events
-			m.Update(msg)
-			if _, ok := msg.(loadedMsg); ok {
-				break
-			}
-		}
+		untilLoaded(m)
 		if l := m.c.Result.Layers[0]; seen == nil || seen[1] != fmt.Sprint(l.Added) || l.Added == 0 {
 			t.Errorf("%v: while loading layer 0 showed %v added, the analysis says %d", size, seen, l.Added)
 		}

@@ -64,13 +64,7 @@ func TestTreeBeforeVerification(t *testing.T) {
 	defer m.Close()
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
 	m.load.start(m.ctx, m.open, m.cfg.Analysis)
-	for {
-		msg := <-m.load.events
-		m.Update(msg)
-		if _, ok := msg.(loadedMsg); ok {
-			break
-		}
-	}
+	untilLoaded(m)
 	s := screen(m)
 	if !strings.Contains(s, "hello-atix.txt") || !strings.Contains(s, "verifying in the background") || m.c.Result.Verified() {
 		t.Fatalf("before verification:\n%s", s)

@@ -261,13 +261,7 @@ func TestAdviceWhileLoading(t *testing.T) {
 	m := newApp(t, "basic.docker.tar", true)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m.load.start(m.ctx, m.open, m.cfg.Analysis)
-	for {
-		msg := <-m.load.events
-		m.Update(msg)
-		if _, ok := msg.(loadedMsg); ok {
-			break
-		}
-	}
+	untilLoaded(m)
 	keys(m, "A")
 	if m.overlay != nil {
 		t.Error("the advice opened before the verification")

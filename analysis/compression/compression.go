@@ -11,9 +11,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/layerscope/layerscope/analysis/compression/inflate"
 )
 
@@ -165,13 +162,10 @@ func (d *decoder) Read(b []byte) (int, error) {
 
 func (d *decoder) Close() error { return d.close() }
 
-// isStreamFault: the errors a gzip or flate decoder makes of bad input.
+// isStreamFault: the errors the gzip decoder makes of bad input.
 func isStreamFault(err error) bool {
-	var ce flate.CorruptInputError
-	var ie flate.InternalError
 	var ic *inflate.CorruptError
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, gzip.ErrHeader) ||
-		errors.Is(err, gzip.ErrChecksum) || errors.As(err, &ce) || errors.As(err, &ie) ||
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, inflate.ErrTruncated) || errors.Is(err, inflate.ErrHeader) || errors.Is(err, inflate.ErrChecksum) ||
 		errors.As(err, &ic)
 }
